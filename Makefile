@@ -1,0 +1,49 @@
+# StudyGroup: `make run` starts the app on embedded defaults, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run worker test lint format bench messages clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddemo
+	@echo "StudyGroup on http://$(HOST):$(PORT)/  (a Celery worker runs beside it; Ctrl-C stops both)"
+	@$(VENV)/bin/celery -A studygroup worker --concurrency 1 --loglevel WARNING & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A studygroup worker --concurrency 1 --loglevel INFO
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) -m tests.bench
+
+messages: install
+	$(PY) manage.py makemessages --locale ko --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale ko
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

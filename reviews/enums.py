@@ -1,0 +1,34 @@
+"""Choices shared by models, forms and templates. A leaf module: imports only Django."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    KOREAN = "ko", _("Korean")
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class ReadingStatus(models.TextChoices):
+    TO_READ = "to_read", _("To read")
+    READING = "reading", _("Reading")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+class CohortRole(models.TextChoices):
+    ORGANIZER = "organizer", _("Organizer")
+    MEMBER = "member", _("Member")
+
+
+class Section(models.TextChoices):
+    INTRODUCTION = "introduction", _("Introduction")
+    CORE_ALGORITHM = "core_algorithm", _("Core algorithm")
+    RESULTS = "results", _("Results")
+    THOUGHTS = "thoughts", _("My thoughts")

@@ -1,0 +1,537 @@
+"""Markdown rendering for review text: the only place user Markdown becomes HTML.
+
+Pipeline (one call of ``render_markdown``):
+
+1. Python-Markdown runs with a fixed extension set.  Two preprocessors of ours run inside it:
+   math extraction (right after fenced code blocks have been stashed, so a ``$`` inside a fence
+   is never seen; before raw-HTML and inline parsing, so TeX is never mangled by Markdown) and
+   a re-indenter that lets 2-space nested lists work.
+2. The HTML is sanitized with nh3 and an explicit allowlist.
+3. The math placeholders are swapped for MathML that was produced by latex2mathml and sanitized
+   on its own with a MathML-only allowlist.  This happens after step 2 because the main
+   allowlist deliberately knows nothing about MathML.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from latex2mathml.converter import convert_to_element
+from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension, slugify_unicode
+from markdown.preprocessors import Preprocessor
+from pygments.token import STANDARD_TYPES
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+__all__ = ["MAX_SOURCE_BYTES", "render_markdown"]
+
+# Enforced by the forms, not here: rendering must never fail on stored content.
+MAX_SOURCE_BYTES = 100 * 1024
+
+# --------------------------------------------------------------------------------------------
+# Sanitizer configuration
+# --------------------------------------------------------------------------------------------
+
+_ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
+    "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "img",
+    "span", "div", "sup", "sub", "dl", "dt", "dd", "kbd", "abbr",
+})
+
+_ALLOWED_ATTRIBUTES = {
+    "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "ol": {"start"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+}
+
+# Pygments emits only these short token classes (plus "hll" for highlighted lines); anything else
+# on a span/div is user-supplied and has no business styling the page.
+_PYGMENTS_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c) | {"hll"}
+
+_MAIN_CLEANER_OPTIONS = {
+    "tags": _ALLOWED_TAGS,
+    "clean_content_tags": {"script", "style"},
+    "attributes": _ALLOWED_ATTRIBUTES,
+    "tag_attribute_values": {
+        "th": {"align": {"left", "center", "right"}},
+        "td": {"align": {"left", "center", "right"}},
+    },
+    "allowed_classes": {"div": {"codehilite"}, "span": _PYGMENTS_CLASSES},
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "nofollow noopener ugc",
+    "strip_comments": True,
+}
+
+_MATHML_TAGS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
+    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
+})
+
+# Presentation-only attributes.  mathcolor/mathbackground/mathsize are included because
+# latex2mathml emits them for \color, \rule and \big; they take plain tokens, never URLs.
+_MATHML_ATTRIBUTES = frozenset({
+    "mathvariant", "display", "stretchy", "fence", "separator", "lspace", "rspace", "accent",
+    "accentunder", "columnalign", "rowalign", "rowspacing", "columnspacing", "columnlines",
+    "rowlines", "frame", "linethickness", "displaystyle", "scriptlevel", "minsize", "maxsize",
+    "width", "height", "depth", "voffset", "notation", "xmlns", "mathcolor", "mathbackground",
+    "mathsize", "movablelimits", "largeop", "symmetric", "form", "linebreak", "encoding",
+})
+
+# No attribute we allow on MathML needs ':', '(', quotes or '<'; refusing them means no scheme,
+# CSS function or markup can ever be smuggled through a \color{...} or \hspace{...} argument.
+_SAFE_MATHML_VALUE = re.compile(r"[\w#%+.,\- /]*")
+
+
+def _mathml_attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "xmlns":
+        return value if value == "http://www.w3.org/1998/Math/MathML" else None
+    return value if _SAFE_MATHML_VALUE.fullmatch(value) else None
+
+
+_MATH_CLEANER = nh3.Cleaner(
+    tags=_MATHML_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes={"*": set(_MATHML_ATTRIBUTES)},
+    attribute_filter=_mathml_attribute_filter,
+    link_rel=None,
+    url_schemes=set(),
+    strip_comments=True,
+)
+
+_local = threading.local()
+
+_ID_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _main_attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "id":
+        # Heading ids come from the toc slugifier and always carry the caller's prefix; an id
+        # typed as raw HTML without it could clobber DOM globals or another section's anchors.
+        required = f"{getattr(_local, 'id_prefix', '')}h-"
+        return value if value.startswith(required) else None
+    if tag == "img" and attr == "src":
+        # nh3 already blocks bad schemes; images additionally must not be relative so that a
+        # review cannot make every reader's browser GET an endpoint of this site.
+        lowered = value.strip().lower()
+        return value if lowered.startswith(("http://", "https://")) else None
+    return value
+
+
+_MAIN_CLEANER = nh3.Cleaner(attribute_filter=_main_attribute_filter, **_MAIN_CLEANER_OPTIONS)
+
+# nh3's serializer double-quotes every attribute value and escapes '"', '<' and '>' inside it,
+# so this matches exactly the tags of its output; everything between matches is text.
+_SANITIZED_TAG_RE = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+
+# --------------------------------------------------------------------------------------------
+# Math: TeX -> sanitized MathML
+# --------------------------------------------------------------------------------------------
+
+_CHAR_REF_RE = re.compile(r"&#[xX]([0-9a-fA-F]{1,6});|&#([0-9]{1,7});")
+
+
+def _decode_char_ref(match: re.Match[str]) -> str:
+    hex_digits, dec_digits = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(dec_digits)
+    # A lone surrogate would make the whole response unencodable; controls are never wanted.
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (9, 10)):
+        return match.group()
+    return chr(code)
+
+
+def _mathml_text(text: str) -> str:
+    # latex2mathml stores symbols as literal "&#x...;" strings but leaves user text from \text{}
+    # unescaped; decoding its references first and then escaping everything keeps both correct.
+    return html.escape(_CHAR_REF_RE.sub(_decode_char_ref, text), quote=False)
+
+
+def _serialize_mathml(element: Element, out: list[str]) -> None:
+    tag = element.tag
+    keep = tag in _MATHML_TAGS
+    if keep:
+        attrs = "".join(
+            f' {name}="{html.escape(value, quote=True)}"'
+            for name, value in element.attrib.items()
+            if name in _MATHML_ATTRIBUTES
+        )
+        out.append(f"<{tag}{attrs}>")
+    if element.text:
+        out.append(_mathml_text(element.text))
+    for child in element:
+        _serialize_mathml(child, out)
+        if child.tail:
+            out.append(_mathml_text(child.tail))
+    if keep:
+        out.append(f"</{tag}>")
+
+
+def _math_error(source: str) -> str:
+    return f'<code class="math-error">{html.escape(source, quote=True)}</code>'
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_formula(tex: str, display: bool, source: str) -> str:
+    try:
+        root = convert_to_element(tex, display="block" if display else "inline")
+        parts: list[str] = []
+        _serialize_mathml(root, parts)
+    # latex2mathml signals bad TeX with assorted exception types (and deep nesting can hit the
+    # recursion limit); any failure must degrade to showing the source, never to a 500.
+    except Exception:
+        return _math_error(source)
+    cleaned = _MATH_CLEANER.clean("".join(parts))
+    return cleaned if cleaned.startswith("<math") else _math_error(source)
+
+
+# --------------------------------------------------------------------------------------------
+# Math extraction (Markdown preprocessor)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Formula:
+    source: str  # exactly as typed, delimiters included
+    tex: str
+    display: bool
+
+
+_SPECIAL_RE = re.compile(r"[\\`$]")
+_BACKTICKS_RE = re.compile(r"`+")
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+_INLINE_CLOSE_SCAN_RE = re.compile(r"\\[^\n]|[$`]|\n[ \t]*\n")
+_DISPLAY_CLOSE_SCAN_RE = re.compile(r"\\[^\n]|\$\$|\n[ \t]*\n")
+
+
+def _block_end(text: str, start: int) -> int:
+    blank = _BLANK_LINE_RE.search(text, start)
+    return blank.start() if blank else len(text)
+
+
+def _find_inline_close(text: str, start: int) -> int:
+    # Only the first unescaped '$' may close, and only under Pandoc's rule (not preceded by
+    # whitespace, not followed by a digit).  Otherwise "$5 and $10" or "costs $5 to run $f(x)$"
+    # would swallow text up to some later '$'.  A backtick ends the search too: TeX does not
+    # use it, and it protects "`echo $HOME`" after a stray dollar.
+    for match in _INLINE_CLOSE_SCAN_RE.finditer(text, start):
+        token = match.group()
+        if token[0] == "\\":
+            continue
+        if token != "$":
+            return -1
+        pos = match.start()
+        if text[pos - 1].isspace():
+            return -1
+        if pos + 1 < len(text) and text[pos + 1].isdigit():
+            return -1
+        return pos
+    return -1
+
+
+def _find_display_close(text: str, start: int) -> int:
+    for match in _DISPLAY_CLOSE_SCAN_RE.finditer(text, start):
+        token = match.group()
+        if token == "$$":
+            return match.start()
+        if token[0] == "\n":
+            return -1
+    return -1
+
+
+def _find_code_span_end(text: str, start: int, ticks: int) -> int:
+    # Same rule as Python-Markdown's BACKTICK_RE: a run of exactly as many backticks, and a
+    # code span never crosses a blank line because inline patterns run per block.
+    closer = re.compile(rf"(?<!`){'`' * ticks}(?!`)")
+    match = closer.search(text, start, _block_end(text, start))
+    return match.end() if match else -1
+
+
+class _MathExtension(Extension):
+    """Holds the per-render math state; the engine (and so this object) is per thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formulas: list[_Formula] = []
+        self.token = ""
+        self.token_re = re.compile(r"(?!)")
+        self.id_prefix = ""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.registerExtension(self)
+        # After fenced_code (25) so fences are already stashed; before html_block (20) so that
+        # "$a<b$" is not mistaken for raw HTML.
+        md.preprocessors.register(_MathPreprocessor(md, self), "math_extract", 24)
+        # After html_block so raw HTML blocks are stashed and never re-indented.
+        md.preprocessors.register(_NestedListPreprocessor(md), "nested_lists", 19)
+
+    def begin(self, source: str, id_prefix: str) -> None:
+        # A fresh random nonce per render makes placeholders unguessable, so text that merely
+        # looks like one stays inert; it never reaches the output, keeping output deterministic.
+        token = f"mathph{secrets.token_hex(10)}i"
+        while token in source:
+            token = f"mathph{secrets.token_hex(10)}i"
+        self.token = token
+        self.token_re = re.compile(rf"{token}(\d+)e")
+        self.formulas = []
+        self.id_prefix = id_prefix
+
+    def end(self) -> None:
+        self.formulas = []
+        self.token = ""
+        self.token_re = re.compile(r"(?!)")
+
+    def add(self, source: str, tex: str, display: bool) -> str:
+        self.formulas.append(_Formula(source, tex, display))
+        return f"{self.token}{len(self.formulas) - 1}e"
+
+    def _formula(self, match: re.Match[str]) -> _Formula | None:
+        index = int(match.group(1))
+        return self.formulas[index] if index < len(self.formulas) else None
+
+    def slugify(self, value: str, separator: str) -> str:
+        # Headings may contain math; slug the TeX rather than the random placeholder so anchors
+        # are stable across renders.
+        if self.token and self.token in value:
+            value = self.token_re.sub(lambda m: self._tex_or_empty(m), value)
+        return f"{self.id_prefix}h-{slugify_unicode(value, separator)}"
+
+    def _tex_or_empty(self, match: re.Match[str]) -> str:
+        formula = self._formula(match)
+        return f" {formula.tex} " if formula else ""
+
+    def _text_replacement(self, match: re.Match[str]) -> str:
+        formula = self._formula(match)
+        if formula is None:
+            return ""
+        return _render_formula(formula.tex, formula.display, formula.source)
+
+    def _attribute_replacement(self, match: re.Match[str]) -> str:
+        # Inside an attribute (link URL, alt, title) math cannot render; put the source back.
+        # It starts with '$', which can never be part of a URL scheme, so a sanitized URL stays
+        # exactly as safe as it was with the placeholder in it.
+        formula = self._formula(match)
+        return html.escape(formula.source, quote=True) if formula else ""
+
+    def restore(self, sanitized: str) -> str:
+        if not self.token or self.token not in sanitized:
+            return sanitized
+        parts: list[str] = []
+        pos = 0
+        for tag in _SANITIZED_TAG_RE.finditer(sanitized):
+            parts.append(self.token_re.sub(self._text_replacement, sanitized[pos:tag.start()]))
+            parts.append(self.token_re.sub(self._attribute_replacement, tag.group()))
+            pos = tag.end()
+        parts.append(self.token_re.sub(self._text_replacement, sanitized[pos:]))
+        result = "".join(parts)
+        # Should a placeholder ever be split by some construct, drop the random part rather than
+        # leak it: output must be the same for the same input.
+        return result.replace(self.token, "") if self.token in result else result
+
+
+class _MathPreprocessor(Preprocessor):
+    def __init__(self, md: markdown.Markdown, math: _MathExtension) -> None:
+        super().__init__(md)
+        self.math = math
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if "$" not in text:
+            return lines
+        return self.extract(text).split("\n")
+
+    def extract(self, text: str) -> str:
+        out: list[str] = []
+        pos = 0
+        length = len(text)
+        while True:
+            special = _SPECIAL_RE.search(text, pos)
+            if special is None:
+                out.append(text[pos:])
+                break
+            i = special.start()
+            out.append(text[pos:i])
+            char = text[i]
+            if char == "\\":
+                nxt = text[i + 1:i + 2]
+                # Markdown has no escape for '$'; we define "\$" as a literal dollar.  Other
+                # escapes are kept for Markdown to handle.
+                out.append("$" if nxt == "$" else text[i:i + 2])
+                pos = i + 2
+            elif char == "`":
+                ticks = _BACKTICKS_RE.match(text, i).end() - i
+                end = _find_code_span_end(text, i + ticks, ticks)
+                pos = end if end != -1 else i + ticks
+                out.append(text[i:pos])
+            elif text.startswith("$$", i):
+                close = _find_display_close(text, i + 2)
+                tex = text[i + 2:close].strip() if close != -1 else ""
+                if tex:
+                    out.append(self.math.add(text[i:close + 2], tex, True))
+                    pos = close + 2
+                else:
+                    out.append("$$")
+                    pos = i + 2
+            else:
+                close = -1
+                if i + 1 < length and not text[i + 1].isspace():
+                    close = _find_inline_close(text, i + 1)
+                if close != -1:
+                    out.append(self.math.add(text[i:close + 1], text[i + 1:close], False))
+                    pos = close + 1
+                else:
+                    out.append("$")
+                    pos = i + 1
+        return "".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Lists indented by 2 spaces (Notion, GitHub, most blogs) -> Python-Markdown's 4
+# --------------------------------------------------------------------------------------------
+
+_LIST_ITEM_RE = re.compile(r"( *)([*+-]|\d{1,9}\.)( +)(.*)")
+
+
+class _NestedListPreprocessor(Preprocessor):
+    """Re-indent list items so that any indent of 2+ columns under an item nests, as users
+    expect, while Python-Markdown only nests at multiples of 4.  Only leading spaces of lines
+    inside a list are touched; text outside lists (including indented code) is left alone."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        # Open items, outermost first: (column of the marker, column of the content, depth).
+        stack: list[tuple[int, int, int]] = []
+        previous_blank = True
+        for line in lines:
+            stripped = line.lstrip(" ")
+            if not stripped:
+                out.append(line)
+                previous_blank = True
+                continue
+            indent = len(line) - len(stripped)
+            item = _LIST_ITEM_RE.fullmatch(line)
+            if item and (stack or indent < 4):
+                while stack and indent < stack[-1][0] + 2:
+                    stack.pop()
+                depth = stack[-1][2] + 1 if stack else 0
+                marker, gap, rest = item.group(2), item.group(3), item.group(4)
+                stack.append((indent, indent + len(marker) + len(gap), depth))
+                out.append(f"{' ' * (4 * depth)}{marker}{gap}{rest}")
+            elif stack and indent > 0:
+                while stack and indent < stack[-1][0] + 2:
+                    stack.pop()
+                if stack:
+                    _, content, depth = stack[-1]
+                    new_indent = 4 * (depth + 1) + max(0, indent - content)
+                    out.append(f"{' ' * new_indent}{stripped}")
+                else:
+                    out.append(line)
+            else:
+                if previous_blank:
+                    stack.clear()
+                out.append(line)
+            previous_blank = False
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fenced code: no user-controlled Pygments options
+# --------------------------------------------------------------------------------------------
+
+
+class _LangOnlyFencedBlockPreprocessor(FencedBlockPreprocessor):
+    def handle_attrs(
+        self, attrs: Iterable[tuple[str, str | None]]
+    ) -> tuple[str, list[str], dict[str, object]]:
+        # The stock handler forwards every key of ```{ .lang key=value } to Pygments as a
+        # formatter/lexer option (e.g. pygments_formatter, noclasses); only the language is
+        # something a reviewer needs.
+        classes = [value for key, value in attrs if key == "." and value]
+        return "", classes[:1], {}
+
+
+class _LangOnlyFencedCodeExtension(FencedCodeExtension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.registerExtension(self)
+        md.preprocessors.register(
+            _LangOnlyFencedBlockPreprocessor(md, self.getConfigs()), "fenced_code_block", 25
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Engine and public API
+# --------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    def __init__(self) -> None:
+        self.math = _MathExtension()
+        self.md = markdown.Markdown(
+            extensions=[
+                TableExtension(use_align_attribute=True),
+                _LangOnlyFencedCodeExtension(),
+                CodeHiliteExtension(css_class="codehilite", guess_lang=False, noclasses=False),
+                # The page already uses h1/h2, so "#" becomes h3.  marker="" disables [TOC].
+                TocExtension(baselevel=3, slugify=self.math.slugify, marker=""),
+                "sane_lists",
+                self.math,
+            ],
+            output_format="html",
+        )
+
+
+def _engine() -> _Engine:
+    # Building an engine costs ~0.2 ms but Markdown instances carry per-document state, so one
+    # per thread, reset() before each use.
+    engine = getattr(_local, "engine", None)
+    if engine is None:
+        engine = _local.engine = _Engine()
+    return engine
+
+
+# C0 controls (except tab/newline/CR) are invisible, and some are meaningful to Python-Markdown
+# (STX/ETX delimit its stash placeholders); lone surrogates cannot be encoded to UTF-8.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
+def _normalize_source(text: str) -> str:
+    text = _CONTROL_RE.sub("", text)
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
+    """Render untrusted Markdown (with $TeX$ math) to sanitized HTML.
+
+    ``id_prefix`` is prepended (before "h-") to every heading id so several rendered sections can
+    share a page; it may contain only ASCII letters, digits, '-' and '_'.
+    """
+    if not _ID_PREFIX_RE.fullmatch(id_prefix):
+        raise ValueError(f"id_prefix may only contain [A-Za-z0-9_-], got {id_prefix!r}")
+    source = _normalize_source(text)
+    engine = _engine()
+    engine.math.begin(source, id_prefix)
+    _local.id_prefix = id_prefix
+    try:
+        body = engine.md.reset().convert(source)
+        body = _MAIN_CLEANER.clean(body)
+        body = engine.math.restore(body)
+    finally:
+        engine.math.end()
+    return mark_safe(body)

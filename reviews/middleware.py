@@ -1,0 +1,58 @@
+"""Request and response policies: CSP, the member's language, members-only mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the strict policy on every response; pages carry no inline script or style."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PreferredLanguageMiddleware:
+    """Use a signed-in member's preferred language until they pick one with the switch."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if user is not None and user.is_authenticated and not chosen:
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class MembersOnlyMiddleware:
+    """With MEMBERS_ONLY on, send anonymous visitors to the sign-in page."""
+
+    OPEN_PREFIXES = ("/login/", "/invite/", "/i18n/", "/static/", "/admin/login/")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.MEMBERS_ONLY
+            and not request.user.is_authenticated
+            and not request.path.startswith(self.OPEN_PREFIXES)
+        ):
+            return redirect(f"{reverse('login')}?next={request.path}")
+        return self.get_response(request)

@@ -1,0 +1,411 @@
+"""The study group's data: members, cohorts, papers, reading lists, reviews and comments."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import CohortRole, Language, ReadingStatus, ReviewStatus, Section
+from .validators import validate_arxiv_id, validate_authors, validate_doi
+
+
+class Member(AbstractUser):
+    """A person in the study group; staff members are organizers."""
+
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("member_detail", args=[self.username])
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def avatar_initials(self) -> str:
+        words = self.name.split()
+        if len(words) >= 2 and words[0].isascii():
+            return (words[0][0] + words[1][0]).upper()
+        return self.name[:2].upper()
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.is_staff
+
+
+class Cohort(models.Model):
+    """A season or track of the study group, with its members."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CohortMembership", related_name="cohorts"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortMembership(models.Model):
+    """A member's place in a cohort."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=CohortRole.choices, default=CohortRole.MEMBER)
+    joined = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "member"], name="unique_cohort_member"),
+            models.CheckConstraint(
+                condition=Q(role__in=CohortRole.values), name="cohort_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.cohort}"
+
+
+class Tag(models.Model):
+    """A topic label on papers; each tag has its own feed."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Paper(models.Model):
+    """A paper the group reads."""
+
+    title = models.CharField(_("title"), max_length=500)
+    authors = models.JSONField(_("authors"), default=list, validators=[validate_authors])
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    arxiv_id = models.CharField(
+        _("arXiv id"), max_length=40, blank=True, validators=[validate_arxiv_id]
+    )
+    doi = models.CharField(_("DOI"), max_length=200, blank=True, validators=[validate_doi])
+    url = models.URLField(_("paper URL"), max_length=500, blank=True)
+    pdf_url = models.URLField(_("PDF URL"), max_length=500, blank=True)
+    code_url = models.URLField(_("code URL"), max_length=500, blank=True)
+    project_url = models.URLField(_("project page"), max_length=500, blank=True)
+    abstract = models.TextField(_("abstract"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="papers")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="papers_added",
+    )
+    # Lower-cased title, authors, abstract and published review text; kept by services.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"], condition=~Q(arxiv_id=""), name="unique_paper_arxiv_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100),
+                name="paper_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper_detail", args=[self.pk])
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def authors_short(self) -> str:
+        if len(self.authors) > 3:
+            return f"{self.authors[0]} et al."
+        return ", ".join(self.authors)
+
+
+class ReadingList(models.Model):
+    """A cohort's numbered list of papers."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="reading_lists")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reading_list", args=[self.slug])
+
+
+class ReadingListEntry(models.Model):
+    """One numbered paper on a reading list."""
+
+    reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="entries")
+    number = models.PositiveIntegerField(_("number"))
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="entries")
+    session_date = models.DateField(_("session date"), null=True, blank=True)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="presentations",
+    )
+
+    class Meta:
+        ordering = ["reading_list", "number"]
+        verbose_name_plural = "reading list entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reading_list", "number"], name="unique_entry_number_per_list"
+            ),
+            models.UniqueConstraint(
+                fields=["reading_list", "paper"], name="unique_entry_paper_per_list"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="entry_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.paper}"
+
+
+class EntryStatus(models.Model):
+    """Where one member is with one reading list entry."""
+
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="statuses")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entry_statuses"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReadingStatus.choices, default=ReadingStatus.TO_READ
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "entry statuses"
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "member"], name="unique_entry_status"),
+            models.CheckConstraint(
+                condition=Q(status__in=ReadingStatus.values), name="entry_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.entry} ({self.status})"
+
+
+class Review(models.Model):
+    """A member's four-section review of a paper; HTML is rendered at save time."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    tldr = models.CharField(_("TL;DR"), max_length=300, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    introduction = models.TextField(_("Introduction"), blank=True)
+    core_algorithm = models.TextField(_("Core algorithm"), blank=True)
+    results = models.TextField(_("Results"), blank=True)
+    thoughts = models.TextField(_("My thoughts"), blank=True)
+    introduction_html = models.TextField(editable=False, blank=True)
+    core_algorithm_html = models.TextField(editable=False, blank=True)
+    results_html = models.TextField(editable=False, blank=True)
+    thoughts_html = models.TextField(editable=False, blank=True)
+    # Bumped on every save; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "author"], name="unique_review_per_author"),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="review_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="review_version_positive"),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.DRAFT) | Q(published_at__isnull=False),
+                name="published_review_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.paper} — {self.author}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("review_detail", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ReviewStatus.PUBLISHED
+
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(key, label, html) for the four sections, in order."""
+        return [(s.value, s.label, getattr(self, f"{s.value}_html")) for s in Section]
+
+
+class ReviewRevision(models.Model):
+    """The four sections of a review as they were at one publish."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    tldr = models.CharField(max_length=300, blank=True)
+    introduction = models.TextField(blank=True)
+    core_algorithm = models.TextField(blank=True)
+    results = models.TextField(blank=True)
+    thoughts = models.TextField(blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="unique_revision_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review} r{self.number}"
+
+
+class Comment(models.Model):
+    """A threaded comment on a review, optionally about one section."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    section = models.CharField(_("section"), max_length=20, choices=Section.choices, blank=True)
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(section="") | Q(section__in=Section.values),
+                name="comment_section_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.review}"
+
+
+class Bookmark(models.Model):
+    """A paper on a member's read-later list."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "paper"], name="unique_bookmark"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.paper}"
+
+
+def _invite_code() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _invite_expiry() -> timezone.datetime:
+    return timezone.now() + timedelta(days=14)
+
+
+class Invite(models.Model):
+    """A single-use sign-up link an organizer hands out."""
+
+    code = models.CharField(max_length=64, unique=True, default=_invite_code, editable=False)
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="invites"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invite_expiry)
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invite_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invite by {self.created_by} ({self.created_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invite_accept", args=[self.code])
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

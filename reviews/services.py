@@ -1,0 +1,275 @@
+"""Every write the app makes, one keyword-only function each.
+
+Views, the admin, management commands and (later) the API call these, so a rule
+such as the lost-update guard on reviews lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, fields
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .enums import Language, ReadingStatus, ReviewStatus, Section
+from .markdown import render_markdown
+from .models import (
+    Bookmark,
+    Comment,
+    EntryStatus,
+    Invite,
+    Member,
+    Paper,
+    ReadingListEntry,
+    Review,
+    ReviewRevision,
+)
+from .validators import validate_markdown_size
+
+
+class ReviewConflict(Exception):
+    """The review was saved by someone else after the editor loaded it."""
+
+    def __init__(self, current: Review) -> None:
+        super().__init__(f"review {current.pk} is at version {current.version}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ReviewContent:
+    """What an author writes: the TL;DR, the language and the four Markdown sections."""
+
+    tldr: str = ""
+    language: str = Language.ENGLISH
+    introduction: str = ""
+    core_algorithm: str = ""
+    results: str = ""
+    thoughts: str = ""
+
+    @classmethod
+    def from_review(cls, review: Review) -> ReviewContent:
+        return cls(**{f.name: getattr(review, f.name) for f in fields(cls)})
+
+    def validate(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        for section in Section:
+            try:
+                validate_markdown_size(getattr(self, section.value))
+            except ValidationError as error:
+                errors[section.value] = [error]
+        if self.language not in Language.values:
+            errors["language"] = [ValidationError(_("Unknown language."), code="invalid")]
+        if len(self.tldr) > 300:
+            errors["tldr"] = [ValidationError(_("Keep the TL;DR under 300 characters."))]
+        if errors:
+            raise ValidationError(errors)
+
+    def rendered(self) -> dict[str, str]:
+        return {
+            f"{s.value}_html": str(render_markdown(getattr(self, s.value), id_prefix=f"{s.value}-"))
+            for s in Section
+        }
+
+
+def normalize_search_text(text: str) -> str:
+    """NFKC and lower case, so composed and decomposed Hangul (macOS) match alike."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def paper_refresh_search_text(*, paper: Paper) -> None:
+    published = paper.reviews.filter(status=ReviewStatus.PUBLISHED).values_list(
+        "tldr", *[s.value for s in Section]
+    )
+    parts = [paper.title, " ".join(paper.authors), paper.venue, paper.abstract, paper.arxiv_id]
+    parts += [text for row in published for text in row]
+    Paper.objects.filter(pk=paper.pk).update(
+        search_text=normalize_search_text("\n".join(p for p in parts if p))
+    )
+
+
+@transaction.atomic
+def paper_save(*, paper: Paper, tag_names: list[str] | None = None) -> Paper:
+    """Validate and save a paper, set its tags, and refresh its search text."""
+    from .models import Tag
+
+    paper.full_clean()
+    paper.save()
+    if tag_names is not None:
+        tags = []
+        for name in tag_names:
+            slug = normalize_search_text(name).strip().replace(" ", "-")
+            tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+            tags.append(tag)
+        paper.tags.set(tags)
+    paper_refresh_search_text(paper=paper)
+    return paper
+
+
+@transaction.atomic
+def review_create(*, paper: Paper, author: Member, content: ReviewContent) -> Review:
+    """Start a member's review of a paper as a draft."""
+    content.validate()
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                paper=paper, author=author, **vars(content), **content.rendered()
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("You have already reviewed this paper; edit your review instead."),
+            code="duplicate_review",
+        ) from None
+
+
+@transaction.atomic
+def review_save(
+    *,
+    review: Review,
+    by: Member,
+    content: ReviewContent,
+    expected_version: int,
+    publish: bool = False,
+) -> Review:
+    """Save the author's edit if nobody saved since `expected_version`.
+
+    A published review stays published, so every later save is a publish and
+    keeps a revision. Raises ReviewConflict when the version moved on.
+    """
+    if review.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can edit this review."))
+    content.validate()
+    publish = publish or review.is_published
+    now = timezone.now()
+    changes: dict[str, object] = {**vars(content), **content.rendered(), "updated_at": now}
+    if publish:
+        changes["status"] = ReviewStatus.PUBLISHED
+        changes["published_at"] = review.published_at or now
+    # The conditional UPDATE is the guard: on PostgreSQL it also locks the row, so
+    # two saves with the same version serialize and the second matches nothing.
+    updated = Review.objects.filter(pk=review.pk, version=expected_version).update(
+        version=F("version") + 1, **changes
+    )
+    if not updated:
+        raise ReviewConflict(Review.objects.select_related("paper", "author").get(pk=review.pk))
+    review.refresh_from_db()
+    if publish:
+        number = (review.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        ReviewRevision.objects.create(
+            review=review,
+            number=number,
+            published_by=by,
+            **{k: getattr(content, k) for k in ("tldr", *Section.values)},
+        )
+        paper_refresh_search_text(paper=review.paper)
+    return review
+
+
+@transaction.atomic
+def review_unpublish(*, review: Review, by: Member) -> Review:
+    """Take a review back to draft (author or organizer); its revisions stay."""
+    if review.author_id != by.pk and not by.is_staff:
+        raise PermissionDenied(_("Only the author or an organizer can unpublish a review."))
+    Review.objects.filter(pk=review.pk).update(
+        status=ReviewStatus.DRAFT, published_at=None, version=F("version") + 1
+    )
+    review.refresh_from_db()
+    paper_refresh_search_text(paper=review.paper)
+    return review
+
+
+@transaction.atomic
+def review_delete(*, review: Review, by: Member) -> None:
+    if review.author_id != by.pk and not by.is_staff:
+        raise PermissionDenied(_("Only the author or an organizer can delete a review."))
+    paper = review.paper
+    review.delete()
+    paper_refresh_search_text(paper=paper)
+
+
+def comment_create(
+    *,
+    review: Review,
+    author: Member,
+    body: str,
+    section: str = "",
+    parent: Comment | None = None,
+) -> Comment:
+    """Add a comment to a published review (or to one's own draft)."""
+    if not review.is_published and review.author_id != author.pk:
+        raise PermissionDenied(_("You cannot comment on this review."))
+    if not body.strip():
+        raise ValidationError({"body": [_("Write something first.")]})
+    validate_markdown_size(body)
+    if section and section not in Section.values:
+        raise ValidationError({"section": [_("Unknown section.")]})
+    if parent is not None and parent.review_id != review.pk:
+        raise ValidationError({"parent": [_("That comment belongs to another review.")]})
+    return Comment.objects.create(
+        review=review,
+        author=author,
+        body=body,
+        body_html=str(render_markdown(body, id_prefix=f"c{review.pk}-")),
+        section=section,
+        parent=parent,
+    )
+
+
+def comment_delete(*, comment: Comment, by: Member) -> None:
+    if comment.author_id != by.pk and not by.is_staff:
+        raise PermissionDenied(_("Only the author or an organizer can delete a comment."))
+    comment.delete()
+
+
+def entry_status_set(*, entry: ReadingListEntry, member: Member, status: str) -> EntryStatus:
+    if status not in ReadingStatus.values:
+        raise ValidationError({"status": [_("Unknown reading status.")]})
+    row, _created = EntryStatus.objects.update_or_create(
+        entry=entry, member=member, defaults={"status": status}
+    )
+    return row
+
+
+def bookmark_toggle(*, member: Member, paper: Paper) -> bool:
+    """Add the paper to the member's read-later list, or take it off. True if now saved."""
+    deleted, _detail = Bookmark.objects.filter(member=member, paper=paper).delete()
+    if deleted:
+        return False
+    Bookmark.objects.get_or_create(member=member, paper=paper)
+    return True
+
+
+def member_update_profile(
+    *, member: Member, display_name: str, bio: str, preferred_language: str
+) -> Member:
+    member.display_name = display_name
+    member.bio = bio
+    member.preferred_language = preferred_language
+    member.full_clean(exclude=["password"])
+    member.save(update_fields=["display_name", "bio", "preferred_language"])
+    return member
+
+
+@transaction.atomic
+def invite_accept(
+    *, invite: Invite, username: str, password: str, display_name: str = "", email: str = ""
+) -> Member:
+    """Create a member from a single-use invite and add them to its cohort."""
+    from .models import CohortMembership
+
+    locked = Invite.objects.select_for_update().get(pk=invite.pk)
+    if not locked.is_usable:
+        raise ValidationError(_("This invite link has expired or was already used."))
+    member = Member(username=username, display_name=display_name, email=email)
+    member.set_password(password)
+    member.full_clean(exclude=["password"])
+    member.save()
+    if locked.cohort_id:
+        CohortMembership.objects.create(cohort_id=locked.cohort_id, member=member)
+    locked.used_by = member
+    locked.used_at = timezone.now()
+    locked.save(update_fields=["used_by", "used_at"])
+    return member

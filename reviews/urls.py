@@ -1,0 +1,35 @@
+"""Browser pages and feeds."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import feeds, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invite/<str:code>/", views.invite_accept, name="invite_accept"),
+    path("account/profile/", views.profile_edit, name="profile_edit"),
+    path("lists/<str:slug>/", views.reading_list, name="reading_list"),
+    path("entries/<int:pk>/status/", views.entry_status, name="entry_status"),
+    path("papers/<int:pk>/", views.paper_detail, name="paper_detail"),
+    path("papers/<int:pk>/compare/", views.paper_compare, name="paper_compare"),
+    path("papers/<int:pk>/bookmark/", views.bookmark, name="bookmark"),
+    path("papers/<int:pk>/review/", views.review_edit, name="review_edit"),
+    path("preview/", views.review_preview, name="review_preview"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/history/", views.review_history, name="review_history"),
+    path("reviews/<int:pk>/unpublish/", views.review_unpublish, name="review_unpublish"),
+    path("reviews/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
+    path("members/<str:username>/", views.member_detail, name="member_detail"),
+    path("feeds/reviews.rss", feeds.LatestReviewsRss(), name="feed_rss"),
+    path("feeds/reviews.atom", feeds.LatestReviewsAtom(), name="feed_atom"),
+    path("feeds/tags/<str:slug>.rss", feeds.TagReviewsRss(), name="feed_tag_rss"),
+    path("feeds/tags/<str:slug>.atom", feeds.TagReviewsAtom(), name="feed_tag_atom"),
+    path("feeds/members/<str:username>.rss", feeds.MemberReviewsRss(), name="feed_member_rss"),
+    path("feeds/members/<str:username>.atom", feeds.MemberReviewsAtom(), name="feed_member_atom"),
+]

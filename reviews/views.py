@@ -1,0 +1,448 @@
+"""Browser pages. Reads go through selectors, writes through services."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST, require_http_methods
+
+from . import selectors, services
+from .enums import ReadingStatus, Section
+from .forms import (
+    CommentForm,
+    EntryStatusForm,
+    InviteAcceptForm,
+    ProfileForm,
+    ReadingListFilterForm,
+    ReviewForm,
+)
+from .markdown import MAX_SOURCE_BYTES, render_markdown
+from .models import (
+    Bookmark,
+    Cohort,
+    Comment,
+    Invite,
+    Member,
+    Paper,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+    Tag,
+)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    cohorts = Cohort.objects.prefetch_related("reading_lists").order_by("-created_at")
+    latest = selectors.published_reviews()[:10]
+    return render(request, "reviews/home.html", {"cohorts": cohorts, "latest": latest})
+
+
+@require_GET
+def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
+    rl = get_object_or_404(ReadingList.objects.select_related("cohort"), slug=slug)
+    form = ReadingListFilterForm(request.GET or None)
+    filters: dict[str, str] = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    entries = selectors.reading_list_entries(
+        reading_list=rl,
+        user=request.user,
+        tag=filters.get("tag", ""),
+        status=filters.get("status", ""),
+        query=filters.get("q", ""),
+    )
+    context = {
+        "reading_list": rl,
+        "other_lists": ReadingList.objects.exclude(pk=rl.pk).select_related("cohort"),
+        "entries": entries,
+        "form": form,
+        "tags": Tag.objects.filter(papers__entries__reading_list=rl).distinct(),
+        "status_choices": ReadingStatus.choices,
+        "filtered": bool(filters),
+    }
+    return render(request, "reviews/reading_list.html", context)
+
+
+@login_required
+@require_POST
+def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(ReadingListEntry.objects.select_related("reading_list"), pk=pk)
+    form = EntryStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Unknown reading status."), status=400)
+    services.entry_status_set(entry=entry, member=request.user, status=form.cleaned_data["status"])
+    if _is_htmx(request):
+        entry.my_status = form.cleaned_data["status"]
+        context = {"entry": entry, "status_choices": ReadingStatus.choices, "saved": True}
+        return render(request, "reviews/partials/entry_status.html", context)
+    return redirect(entry.reading_list)
+
+
+@require_GET
+def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        paper = selectors.paper_with_reviews(pk=pk)
+    except Paper.DoesNotExist:
+        raise Http404 from None
+    my_review = None
+    bookmarked = False
+    if request.user.is_authenticated:
+        my_review = Review.objects.filter(paper=paper, author=request.user).first()
+        bookmarked = Bookmark.objects.filter(paper=paper, member=request.user).exists()
+    context = {
+        "paper": paper,
+        "reviews": paper.published_reviews,
+        "my_review": my_review,
+        "bookmarked": bookmarked,
+        "sections": Section.choices,
+    }
+    return render(request, "reviews/paper_detail.html", context)
+
+
+@require_GET
+def paper_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=pk)
+    section = request.GET.get("section", Section.RESULTS)
+    if section not in Section.values:
+        return render(
+            request,
+            "reviews/paper_compare.html",
+            {"paper": paper, "error": _("Unknown section."), "sections": Section.choices},
+            status=400,
+        )
+    reviews = selectors.published_reviews().filter(paper=paper)
+    columns = [(review, getattr(review, f"{section}_html")) for review in reviews]
+    context = {
+        "paper": paper,
+        "section": section,
+        "section_label": Section(section).label,
+        "sections": Section.choices,
+        "columns": columns,
+    }
+    return render(request, "reviews/paper_compare.html", context)
+
+
+@login_required
+@require_POST
+def bookmark(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_object_or_404(Paper, pk=pk)
+    saved = services.bookmark_toggle(member=request.user, paper=paper)
+    if _is_htmx(request):
+        return render(
+            request, "reviews/partials/bookmark.html", {"paper": paper, "bookmarked": saved}
+        )
+    return redirect(paper)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write or revise the signed-in member's review of a paper."""
+    paper = get_object_or_404(Paper, pk=pk)
+    review = Review.objects.filter(paper=paper, author=request.user).first()
+    conflict: Review | None = None
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            publish = "publish" in request.POST
+            try:
+                if review is None:
+                    review = services.review_create(
+                        paper=paper, author=request.user, content=form.content()
+                    )
+                    if publish:
+                        review = services.review_save(
+                            review=review,
+                            by=request.user,
+                            content=form.content(),
+                            expected_version=review.version,
+                            publish=True,
+                        )
+                else:
+                    review = services.review_save(
+                        review=review,
+                        by=request.user,
+                        content=form.content(),
+                        expected_version=form.cleaned_data["version"],
+                        publish=publish,
+                    )
+            except services.ReviewConflict as error:
+                conflict = error.current
+                form.add_error(
+                    None,
+                    _(
+                        "This review was saved elsewhere (now version %(version)d) after you "
+                        "opened the editor, so your changes were not saved. Your text is kept "
+                        "below; compare it with the saved version, then save again to replace it."
+                    )
+                    % {"version": conflict.version},
+                )
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form.data = data
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if publish or review.is_published:
+                    messages.success(request, _("Your review is published."))
+                    return redirect(review)
+                messages.success(request, _("Draft saved."))
+                return redirect("review_edit", pk=paper.pk)
+    elif review is not None:
+        form = ReviewForm(
+            initial={**vars(services.ReviewContent.from_review(review)), "version": review.version}
+        )
+    else:
+        form = ReviewForm(initial={"version": 0, "language": request.user.preferred_language})
+    section_fields = [form[s.value] for s in Section]
+    context = {
+        "paper": paper,
+        "review": review,
+        "form": form,
+        "section_fields": section_fields,
+        "conflict": conflict,
+        "conflict_sections": _conflict_sections(form, conflict) if conflict else [],
+    }
+    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    return render(request, "reviews/review_edit.html", context, status=status)
+
+
+def _conflict_sections(form: ReviewForm, current: Review) -> list[dict[str, Any]]:
+    """For each section that differs, the saved text beside what the user typed."""
+    out = []
+    for section in Section:
+        mine = form.data.get(section.value, "")
+        saved = getattr(current, section.value)
+        if mine.replace("\r\n", "\n") != saved.replace("\r\n", "\n"):
+            out.append({"key": section.value, "label": section.label, "saved": saved})
+    return out
+
+
+@login_required
+@require_POST
+def review_preview(request: HttpRequest) -> HttpResponse:
+    """Render whichever section the editor sent; the same renderer as the saved page."""
+    for section in Section:
+        if section.value in request.POST:
+            text = request.POST[section.value]
+            break
+    else:
+        return HttpResponse(_("Nothing to preview."), status=400)
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_SOURCE_BYTES:
+        return HttpResponse(_("This section is over the 100 KB limit."), status=400)
+    html = render_markdown(text.replace("\x00", ""), id_prefix=f"preview-{section.value}-")
+    return render(request, "reviews/partials/preview.html", {"html": html})
+
+
+@require_GET
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        review = selectors.review_for_page(pk=pk, user=request.user)
+    except Review.DoesNotExist:
+        raise Http404 from None
+    context = {
+        "review": review,
+        "paper": review.paper,
+        "threads": selectors.comment_threads(review.all_comments),
+        "comment_count": len(review.all_comments),
+        "comment_form": CommentForm(),
+        "can_moderate": request.user.is_authenticated
+        and (request.user.pk == review.author_id or request.user.is_staff),
+    }
+    return render(request, "reviews/review_detail.html", context)
+
+
+@require_GET
+def review_history(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        review = selectors.review_for_page(pk=pk, user=request.user)
+    except Review.DoesNotExist:
+        raise Http404 from None
+    revisions = review.all_revisions
+    by_number = {r.number: r for r in revisions}
+    older = newer = None
+    if len(revisions) >= 2:
+        newer, older = revisions[0], revisions[1]
+    try:
+        if "a" in request.GET and "b" in request.GET:
+            older = by_number[int(request.GET["a"])]
+            newer = by_number[int(request.GET["b"])]
+    except (KeyError, ValueError):
+        return render(
+            request,
+            "reviews/review_history.html",
+            {"review": review, "revisions": revisions, "error": _("No such revision.")},
+            status=404,
+        )
+    diff = _revision_diff(older, newer) if older and newer else []
+    context = {
+        "review": review,
+        "revisions": revisions,
+        "older": older,
+        "newer": newer,
+        "diff": diff,
+    }
+    return render(request, "reviews/review_history.html", context)
+
+
+def _revision_diff(older: Any, newer: Any) -> list[dict[str, Any]]:
+    """Line diff of the TL;DR and each section; unchanged sections are left out."""
+    parts = [("tldr", _("TL;DR"))] + [(s.value, s.label) for s in Section]
+    out = []
+    for key, label in parts:
+        a = getattr(older, key).splitlines()
+        b = getattr(newer, key).splitlines()
+        if a == b:
+            continue
+        lines = []
+        for line in difflib.unified_diff(a, b, lineterm="", n=2):
+            if line.startswith(("---", "+++")):
+                continue
+            kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+            lines.append((kind, line[1:] if kind != "hunk" else line))
+        out.append({"label": label, "lines": lines})
+    return out
+
+
+@login_required
+@require_POST
+def review_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        selectors.reviews_visible_to(request.user).select_related("paper"), pk=pk
+    )
+    try:
+        services.review_unpublish(review=review, by=request.user)
+    except PermissionDenied:
+        return HttpResponse(_("Only the author or an organizer can do that."), status=403)
+    messages.success(request, _("The review is back to draft."))
+    return redirect(review.paper)
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        selectors.reviews_visible_to(request.user).select_related("paper"), pk=pk
+    )
+    form = CommentForm(request.POST)
+    parent = None
+    if form.is_valid() and form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"], review=review).first()
+        if parent is None:
+            form.add_error("parent", _("That comment is not on this review."))
+    if form.is_valid():
+        try:
+            services.comment_create(
+                review=review,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                section=form.cleaned_data["section"],
+                parent=parent,
+            )
+        except PermissionDenied:
+            return HttpResponse(_("You cannot comment on this review."), status=403)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Comment posted."))
+            return redirect(f"{review.get_absolute_url()}#comments")
+    review = selectors.review_for_page(pk=review.pk, user=request.user)
+    context = {
+        "review": review,
+        "paper": review.paper,
+        "threads": selectors.comment_threads(review.all_comments),
+        "comment_count": len(review.all_comments),
+        "comment_form": form,
+        "can_moderate": request.user.pk == review.author_id or request.user.is_staff,
+    }
+    return render(request, "reviews/review_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(
+        Comment.objects.filter(
+            review__in=selectors.reviews_visible_to(request.user)
+        ).select_related("review"),
+        pk=pk,
+    )
+    try:
+        services.comment_delete(comment=comment, by=request.user)
+    except PermissionDenied:
+        return HttpResponse(_("Only the author or an organizer can do that."), status=403)
+    messages.success(request, _("Comment deleted."))
+    return redirect(f"{comment.review.get_absolute_url()}#comments")
+
+
+@require_GET
+def member_detail(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(Member, username=username, is_active=True)
+    is_self = request.user.is_authenticated and request.user.pk == member.pk
+    context = {
+        "member": member,
+        "is_self": is_self,
+        "reviews": selectors.member_reviews(member=member, user=request.user),
+        "progress": selectors.member_progress(member=member),
+        "bookmarks": member.bookmarks.select_related("paper") if is_self else None,
+    }
+    return render(request, "reviews/member_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.member_update_profile(member=request.user, **form.cleaned_data)
+        messages.success(request, _("Profile saved."))
+        response = redirect(request.user)
+        # A saved preference wins over an earlier pick made with the switch.
+        response.delete_cookie("django_language")
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reviews/profile_edit.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def invite_accept(request: HttpRequest, code: str) -> HttpResponse:
+    invite = Invite.objects.filter(code=code).select_related("cohort").first()
+    if invite is None or not invite.is_usable:
+        return render(request, "reviews/invite_invalid.html", status=404)
+    if request.user.is_authenticated:
+        messages.info(request, _("You are already signed in."))
+        return redirect("home")
+    form = InviteAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.invite_accept(
+                invite=invite,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to the study group!"))
+            return redirect(member)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "reviews/invite_accept.html", {"form": form, "invite": invite}, status=status
+    )
+

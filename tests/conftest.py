@@ -1,0 +1,55 @@
+"""Shared fixtures: a fixed cast of users and the service checks CI depends on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from tests.factories import MemberFactory
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def services_required() -> bool:
+    """In CI (REQUIRE_SERVICES=1) a missing service is a failure, never a skip."""
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _required_services(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    if not services_required():
+        return
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", "CI must run the suite on PostgreSQL"
+    assert shutil.which("chromium") or os.path.exists(CHROMIUM), "CI needs Debian's chromium"
+    import redis
+
+    redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")).ping()
+
+
+@pytest.fixture
+def member(db: None):
+    return MemberFactory(username="member", display_name="Member Kim")
+
+
+@pytest.fixture
+def author(db: None):
+    return MemberFactory(username="author", display_name="작가 이")
+
+
+@pytest.fixture
+def other(db: None):
+    return MemberFactory(username="other", display_name="Other Park")
+
+
+@pytest.fixture
+def organizer(db: None):
+    return MemberFactory(username="organizer", display_name="Organizer Choi", is_staff=True)
+
+
+@pytest.fixture
+def inactive(db: None):
+    return MemberFactory(username="inactive", is_active=False)
