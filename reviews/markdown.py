@@ -47,14 +47,20 @@ MAX_SOURCE_BYTES = 100 * 1024
 # Sanitizer configuration
 # --------------------------------------------------------------------------------------------
 
-_ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
-    "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "img",
-    "span", "div", "sup", "sub", "dl", "dt", "dd", "kbd", "abbr",
-})
+_ALLOWED_TAGS = frozenset(
+    {"p", "br", "hr", "blockquote", "pre", "code", "kbd", "sup", "sub"}
+    | {"strong", "em", "del", "abbr", "a", "img", "span", "div"}
+    | {"h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd"}
+    | {"table", "thead", "tbody", "tr", "th", "td"}
+)
 
 _ALLOWED_ATTRIBUTES = {
-    "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    # An explicit empty "*" entry: without it nh3 keeps its default generic lang/title attributes.
+    "*": set(),
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
     "ol": {"start"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
@@ -79,21 +85,22 @@ _MAIN_CLEANER_OPTIONS = {
     "strip_comments": True,
 }
 
-_MATHML_TAGS = frozenset({
-    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-    "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover",
-    "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
-})
+_MATHML_TAGS = frozenset(
+    {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "merror"}
+    | {"msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover"}
+    | {"mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose"}
+)
 
 # Presentation-only attributes.  mathcolor/mathbackground/mathsize are included because
 # latex2mathml emits them for \color, \rule and \big; they take plain tokens, never URLs.
-_MATHML_ATTRIBUTES = frozenset({
-    "mathvariant", "display", "stretchy", "fence", "separator", "lspace", "rspace", "accent",
-    "accentunder", "columnalign", "rowalign", "rowspacing", "columnspacing", "columnlines",
-    "rowlines", "frame", "linethickness", "displaystyle", "scriptlevel", "minsize", "maxsize",
-    "width", "height", "depth", "voffset", "notation", "xmlns", "mathcolor", "mathbackground",
-    "mathsize", "movablelimits", "largeop", "symmetric", "form", "linebreak", "encoding",
-})
+_MATHML_ATTRIBUTES = frozenset(
+    {"xmlns", "display", "mathvariant", "mathcolor", "mathbackground", "mathsize"}
+    | {"stretchy", "fence", "separator", "lspace", "rspace", "accent", "accentunder"}
+    | {"movablelimits", "largeop", "symmetric", "form", "minsize", "maxsize", "linebreak"}
+    | {"width", "height", "depth", "voffset", "notation", "linethickness"}
+    | {"columnalign", "rowalign", "rowspacing", "columnspacing", "columnlines", "rowlines", "frame"}
+    | {"displaystyle", "scriptlevel", "encoding"}
+)
 
 # No attribute we allow on MathML needs ':', '(', quotes or '<'; refusing them means no scheme,
 # CSS function or markup can ever be smuggled through a \color{...} or \hspace{...} argument.
@@ -121,7 +128,20 @@ _local = threading.local()
 _ID_PREFIX_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 
+# Whitespace and controls, which browsers (or some other consumer of the HTML, e.g. a feed reader)
+# may drop from a URL.
+_URL_INVISIBLE_RE = re.compile(r"[\s\x00-\x20\x7f-\x9f]+")
+_URL_SCHEME_RE = re.compile(r"[a-z][a-z0-9+.\-]*:")
+
+
 def _main_attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("href", "src"):
+        # nh3 parses URLs like a browser does; this second look with every invisible character
+        # removed also rejects "java    script:" (Markdown expands a tab to spaces there), which
+        # no browser runs but a laxer consumer of the HTML might.
+        scheme = _URL_SCHEME_RE.match(_URL_INVISIBLE_RE.sub("", value).lower())
+        if scheme and scheme.group() not in ("http:", "https:", "mailto:"):
+            return None
     if attr == "id":
         # Heading ids come from the toc slugifier and always carry the caller's prefix; an id
         # typed as raw HTML without it could clobber DOM globals or another section's anchors.
@@ -195,7 +215,7 @@ def _render_formula(tex: str, display: bool, source: str) -> str:
         _serialize_mathml(root, parts)
     # latex2mathml signals bad TeX with assorted exception types (and deep nesting can hit the
     # recursion limit); any failure must degrade to showing the source, never to a 500.
-    except Exception:
+    except Exception:  # noqa: BLE001
         return _math_error(source)
     cleaned = _MATH_CLEANER.clean("".join(parts))
     return cleaned if cleaned.startswith("<math") else _math_error(source)
@@ -215,14 +235,8 @@ class _Formula:
 
 _SPECIAL_RE = re.compile(r"[\\`$]")
 _BACKTICKS_RE = re.compile(r"`+")
-_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 _INLINE_CLOSE_SCAN_RE = re.compile(r"\\[^\n]|[$`]|\n[ \t]*\n")
 _DISPLAY_CLOSE_SCAN_RE = re.compile(r"\\[^\n]|\$\$|\n[ \t]*\n")
-
-
-def _block_end(text: str, start: int) -> int:
-    blank = _BLANK_LINE_RE.search(text, start)
-    return blank.start() if blank else len(text)
 
 
 def _find_inline_close(text: str, start: int) -> int:
@@ -257,10 +271,11 @@ def _find_display_close(text: str, start: int) -> int:
 
 def _find_code_span_end(text: str, start: int, ticks: int) -> int:
     # Same rule as Python-Markdown's BACKTICK_RE: a run of exactly as many backticks, and a
-    # code span never crosses a blank line because inline patterns run per block.
-    closer = re.compile(rf"(?<!`){'`' * ticks}(?!`)")
-    match = closer.search(text, start, _block_end(text, start))
-    return match.end() if match else -1
+    # code span never crosses a blank line because inline patterns run per block.  One regex
+    # for both keeps the scan proportional to the distance actually covered.
+    closer = re.compile(rf"(?<!`)`{{{ticks}}}(?!`)|\n[ \t]*\n")
+    match = closer.search(text, start)
+    return match.end() if match and match.group()[0] == "`" else -1
 
 
 class _MathExtension(Extension):
@@ -309,7 +324,7 @@ class _MathExtension(Extension):
         # Headings may contain math; slug the TeX rather than the random placeholder so anchors
         # are stable across renders.
         if self.token and self.token in value:
-            value = self.token_re.sub(lambda m: self._tex_or_empty(m), value)
+            value = self.token_re.sub(self._tex_or_empty, value)
         return f"{self.id_prefix}h-{slugify_unicode(value, separator)}"
 
     def _tex_or_empty(self, match: re.Match[str]) -> str:
@@ -335,7 +350,7 @@ class _MathExtension(Extension):
         parts: list[str] = []
         pos = 0
         for tag in _SANITIZED_TAG_RE.finditer(sanitized):
-            parts.append(self.token_re.sub(self._text_replacement, sanitized[pos:tag.start()]))
+            parts.append(self.token_re.sub(self._text_replacement, sanitized[pos : tag.start()]))
             parts.append(self.token_re.sub(self._attribute_replacement, tag.group()))
             pos = tag.end()
         parts.append(self.token_re.sub(self._text_replacement, sanitized[pos:]))
@@ -369,10 +384,10 @@ class _MathPreprocessor(Preprocessor):
             out.append(text[pos:i])
             char = text[i]
             if char == "\\":
-                nxt = text[i + 1:i + 2]
+                nxt = text[i + 1 : i + 2]
                 # Markdown has no escape for '$'; we define "\$" as a literal dollar.  Other
                 # escapes are kept for Markdown to handle.
-                out.append("$" if nxt == "$" else text[i:i + 2])
+                out.append("$" if nxt == "$" else text[i : i + 2])
                 pos = i + 2
             elif char == "`":
                 ticks = _BACKTICKS_RE.match(text, i).end() - i
@@ -381,9 +396,9 @@ class _MathPreprocessor(Preprocessor):
                 out.append(text[i:pos])
             elif text.startswith("$$", i):
                 close = _find_display_close(text, i + 2)
-                tex = text[i + 2:close].strip() if close != -1 else ""
+                tex = text[i + 2 : close].strip() if close != -1 else ""
                 if tex:
-                    out.append(self.math.add(text[i:close + 2], tex, True))
+                    out.append(self.math.add(text[i : close + 2], tex, True))
                     pos = close + 2
                 else:
                     out.append("$$")
@@ -393,7 +408,7 @@ class _MathPreprocessor(Preprocessor):
                 if i + 1 < length and not text[i + 1].isspace():
                     close = _find_inline_close(text, i + 1)
                 if close != -1:
-                    out.append(self.math.add(text[i:close + 1], text[i + 1:close], False))
+                    out.append(self.math.add(text[i : close + 1], text[i + 1 : close], False))
                     pos = close + 1
                 else:
                     out.append("$")

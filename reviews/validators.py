@@ -17,8 +17,18 @@ ARXIV_ID_RE = re.compile(
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
+def _arxiv_id_ok(value: str) -> bool:
+    if not ARXIV_ID_RE.match(value):
+        return False
+    if "/" in value:
+        return True
+    yymm, number = value.split("v")[0].split(".")
+    # Sequence numbers grew from four digits to five in January 2015 (1501).
+    return 1 <= int(yymm[2:]) <= 12 and len(number) == (5 if int(yymm) >= 1501 else 4)
+
+
 def validate_arxiv_id(value: str) -> None:
-    if value and not ARXIV_ID_RE.match(value):
+    if value and not _arxiv_id_ok(value):
         raise ValidationError(
             _("“%(value)s” is not an arXiv id (like 1803.05407 or cs/0112017)."),
             code="invalid_arxiv_id",
@@ -50,4 +60,3 @@ def validate_markdown_size(value: str) -> None:
             code="too_long",
             params={"size": size // 1024, "limit": MAX_SOURCE_BYTES // 1024},
         )
-

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .enums import ReadingStatus, Section
@@ -445,4 +445,3 @@ def invite_accept(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request, "reviews/invite_accept.html", {"form": form, "invite": invite}, status=status
     )
-

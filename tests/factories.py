@@ -57,7 +57,7 @@ class PaperFactory(factory.django.DjangoModelFactory):
     authors = factory.LazyFunction(lambda: ["Ada Lovelace", "Alan Turing"])
     year = 2019
     venue = "ICLR"
-    arxiv_id = factory.Sequence(lambda n: f"1900.{n:05d}")
+    arxiv_id = factory.Sequence(lambda n: f"2001.{n + 10000:05d}")
     abstract = "We study things."
 
     @factory.post_generation
@@ -134,4 +134,3 @@ def make_comment(*, review: Review, author: Member, **kwargs: Any) -> Comment:
     return services.comment_create(
         review=review, author=author, body=kwargs.pop("body", "Nice **review**."), **kwargs
     )
-

@@ -23,8 +23,18 @@ from reviews.models import (
     Review,
 )
 
-PAPER_FIELDS = ("title", "authors", "year", "venue", "doi", "url", "pdf_url", "code_url",
-                "project_url", "abstract")
+PAPER_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "doi",
+    "url",
+    "pdf_url",
+    "code_url",
+    "project_url",
+    "abstract",
+)
 
 
 class Command(BaseCommand):
@@ -34,7 +44,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         members = {row["username"]: self.member(row) for row in demo_data.MEMBERS}
         cohort = self.cohort(members)
-        papers = {row["arxiv_id"]: self.paper(row, members["organizer"]) for row in demo_data.PAPERS}
+        papers = {
+            row["arxiv_id"]: self.paper(row, members["organizer"]) for row in demo_data.PAPERS
+        }
         entries = self.reading_list(cohort, papers, members)
         reviews = {
             (row["arxiv_id"], row["author"]): self.review(row, papers, members)
@@ -85,8 +97,9 @@ class Command(BaseCommand):
         paper = Paper.objects.filter(arxiv_id=row["arxiv_id"]).first()
         if paper is not None:
             return paper
-        paper = Paper(arxiv_id=row["arxiv_id"], added_by=added_by,
-                      **{key: row[key] for key in PAPER_FIELDS})
+        paper = Paper(
+            arxiv_id=row["arxiv_id"], added_by=added_by, **{key: row[key] for key in PAPER_FIELDS}
+        )
         return services.paper_save(paper=paper, tag_names=row["tags"])
 
     def reading_list(
@@ -149,7 +162,10 @@ class Command(BaseCommand):
         comment = Comment.objects.filter(review=review, author=author, body=row["body"]).first()
         if comment is None:
             comment = services.comment_create(
-                review=review, author=author, body=row["body"], section=row["section"],
+                review=review,
+                author=author,
+                body=row["body"],
+                section=row["section"],
                 parent=parent,
             )
         for reply in row.get("replies", []):
