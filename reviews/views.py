@@ -235,12 +235,13 @@ def _conflict_sections(form: ReviewForm, current: Review) -> list[dict[str, Any]
 @require_POST
 def review_preview(request: HttpRequest) -> HttpResponse:
     """Render whichever section the editor sent; the same renderer as the saved page."""
-    for section in Section:
-        if section.value in request.POST:
-            text = request.POST[section.value]
-            break
-    else:
+    # htmx names the textarea that fired; a plain POST may carry just one section.
+    name = request.headers.get("HX-Trigger-Name") or next(
+        (s for s in Section.values if s in request.POST), ""
+    )
+    if name not in Section.values or name not in request.POST:
         return HttpResponse(_("Nothing to preview."), status=400)
+    section, text = Section(name), request.POST[name]
     if len(text.encode("utf-8", errors="surrogatepass")) > MAX_SOURCE_BYTES:
         return HttpResponse(_("This section is over the 100 KB limit."), status=400)
     html = render_markdown(text.replace("\x00", ""), id_prefix=f"preview-{section.value}-")
