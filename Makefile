@@ -42,8 +42,8 @@ bench: install
 	$(PY) -m tests.bench
 
 messages: install
-	$(PY) manage.py makemessages --locale ko --ignore '.venv/*' --ignore 'var/*'
-	$(PY) manage.py compilemessages --locale ko
+	$(PY) manage.py makemessages --locale ko --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages --locale ko --ignore '.venv/*' --ignore 'var/*'
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

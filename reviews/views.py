@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -412,7 +413,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Profile saved."))
         response = redirect(request.user)
         # A saved preference wins over an earlier pick made with the switch.
-        response.delete_cookie("django_language")
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
     status = 400 if request.method == "POST" else 200
     return render(request, "reviews/profile_edit.html", {"form": form}, status=status)
