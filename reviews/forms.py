@@ -38,10 +38,11 @@ class ReviewForm(forms.Form):
 
     def content(self) -> ReviewContent:
         data = self.cleaned_data
+        # Browsers submit textareas with CRLF; store one kind of line break.
         return ReviewContent(
             tldr=data["tldr"],
             language=data["language"],
-            **{s.value: data[s.value] for s in Section},
+            **{s.value: data[s.value].replace("\r\n", "\n") for s in Section},
         )
 
 
