@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.http import urlencode
 
 from . import selectors
 from .models import Member, Review, Tag
@@ -55,9 +56,6 @@ class ReviewFeed(Feed):
     def item_categories(self, item: Review) -> list[str]:
         return [tag.name for tag in item.paper.tags.all()]
 
-    def item_guid(self, item: Review) -> str:
-        return item.get_absolute_url()
-
 
 class LatestReviewsRss(ReviewFeed):
     title = "StudyGroup — reviews"
@@ -86,7 +84,7 @@ class TagReviewsRss(ReviewFeed):
         return f"Published reviews of papers tagged {obj.name}"
 
     def link(self, obj: Tag) -> str:
-        return reverse("home")
+        return f"{reverse('home')}?{urlencode({'tag': obj.slug})}"
 
     def reviews(self, obj: Tag) -> QuerySet[Review]:
         return selectors.published_reviews().filter(paper__tags=obj).prefetch_related("paper__tags")

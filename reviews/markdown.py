@@ -33,6 +33,8 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeE
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 from pygments.token import STANDARD_TYPES
 
 if TYPE_CHECKING:
@@ -295,6 +297,8 @@ class _MathExtension(Extension):
         md.preprocessors.register(_MathPreprocessor(md, self), "math_extract", 24)
         # After html_block so raw HTML blocks are stashed and never re-indented.
         md.preprocessors.register(_NestedListPreprocessor(md), "nested_lists", 19)
+        # Before the inline processor (20), which does the bracket matching it protects.
+        md.treeprocessors.register(_BracketGuardTreeprocessor(md), "bracket_guard", 25)
 
     def begin(self, source: str, id_prefix: str) -> None:
         # A fresh random nonce per render makes placeholders unguessable, so text that merely
@@ -463,6 +467,68 @@ class _NestedListPreprocessor(Preprocessor):
                 out.append(line)
             previous_blank = False
         return out
+
+
+# --------------------------------------------------------------------------------------------
+# Square brackets: keep Python-Markdown's link matching from going quadratic
+# --------------------------------------------------------------------------------------------
+
+# Python-Markdown's link/reference patterns rescan from every '[' to its matching ']' (or to the
+# end of the text when there is none), so 8 KB of "[" took 18 s and 100 KB would take hours.
+# Escaping unclosed '[' (which can never start a link anyway) and brackets nested deeper than
+# any real link keeps the total scanning under _MAX_BRACKET_DEPTH passes over the text.
+_MAX_BRACKET_DEPTH = 8
+_BRACKET_SCAN_RE = re.compile(r"\\.|`+|[\[\]]", re.DOTALL)
+
+
+def _guard_brackets(text: str) -> str:
+    open_brackets: list[tuple[int, bool]] = []  # (position, escaped)
+    live = 0
+    to_escape: list[int] = []
+    pos = 0
+    while match := _BRACKET_SCAN_RE.search(text, pos):
+        token = match.group()
+        pos = match.end()
+        if token[0] == "`":
+            # Brackets inside a code span are not seen by the link patterns either.
+            end = _find_code_span_end(text, pos, len(token))
+            pos = end if end != -1 else pos
+        elif token == "[":
+            escaped = live >= _MAX_BRACKET_DEPTH
+            open_brackets.append((match.start(), escaped))
+            if escaped:
+                to_escape.append(match.start())
+            else:
+                live += 1
+        elif token == "]" and open_brackets:
+            start, escaped = open_brackets.pop()
+            if escaped:
+                to_escape.append(match.start())
+            else:
+                live -= 1
+    to_escape.extend(start for start, escaped in open_brackets if not escaped)
+    if not to_escape:
+        return text
+    parts: list[str] = []
+    previous = 0
+    for index in sorted(to_escape):
+        parts.append(text[previous:index])
+        parts.append("\\")
+        previous = index
+    parts.append(text[previous:])
+    return "".join(parts)
+
+
+class _BracketGuardTreeprocessor(Treeprocessor):
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            # AtomicString marks text the inline processor will not touch (code blocks).
+            text = element.text
+            if text and "[" in text and not isinstance(text, AtomicString):
+                element.text = _guard_brackets(text)
+            tail = element.tail
+            if tail and "[" in tail and not isinstance(tail, AtomicString):
+                element.tail = _guard_brackets(tail)
 
 
 # --------------------------------------------------------------------------------------------

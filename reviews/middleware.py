@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import translation
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -67,5 +66,5 @@ class MembersOnlyMiddleware:
             and not request.user.is_authenticated
             and not request.path.startswith(self.OPEN_PREFIXES)
         ):
-            return redirect(f"{reverse('login')}?next={request.path}")
+            return redirect_to_login(request.get_full_path())
         return self.get_response(request)

@@ -177,6 +177,6 @@ def member_reviews(*, member: Member, user: Member | AnonymousUser) -> QuerySet[
     return (
         reviews_visible_to(user)
         .filter(author=member)
-        .select_related("paper")
+        .select_related("paper", "author")
         .order_by("-updated_at")
     )

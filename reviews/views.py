@@ -47,8 +47,12 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     cohorts = Cohort.objects.prefetch_related("reading_lists").order_by("-created_at")
-    latest = selectors.published_reviews()[:10]
-    return render(request, "reviews/home.html", {"cohorts": cohorts, "latest": latest})
+    latest = selectors.published_reviews()
+    tag = Tag.objects.filter(slug=request.GET.get("tag", "")).first()
+    if tag is not None:
+        latest = latest.filter(paper__tags=tag)
+    context = {"cohorts": cohorts, "latest": latest[:10], "tag": tag}
+    return render(request, "reviews/home.html", context)
 
 
 @require_GET
@@ -279,8 +283,9 @@ def review_history(request: HttpRequest, pk: int) -> HttpResponse:
     if len(revisions) >= 2:
         newer, older = revisions[0], revisions[1]
     try:
-        if "a" in request.GET and "b" in request.GET:
+        if "a" in request.GET:
             older = by_number[int(request.GET["a"])]
+        if "b" in request.GET:
             newer = by_number[int(request.GET["b"])]
     except (KeyError, ValueError):
         return render(

@@ -52,7 +52,9 @@ def bench_markdown(rows: list[str]) -> None:
     text = "\n\n".join(review[k] for k in ("introduction", "core_algorithm", "results"))
     size = len(text.encode())
     median, p95 = timed(lambda: render_markdown(text), 50)
-    rows.append(f"| render_markdown, SWA review ({size / 1024:.1f} KB) | {median:.2f} | {p95:.2f} | |")
+    rows.append(
+        f"| render_markdown, SWA review ({size / 1024:.1f} KB) | {median:.2f} | {p95:.2f} | |"
+    )
 
 
 def bench_pages(rows: list[str]) -> None:
