@@ -30,7 +30,7 @@ from latex2mathml.converter import convert_to_element
 from markdown.extensions import Extension
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
-from markdown.extensions.tables import TableExtension
+from markdown.extensions.tables import TableExtension, TableProcessor
 from markdown.extensions.toc import TocExtension, slugify_unicode
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -292,10 +292,9 @@ class _MathExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
-        # After fenced_code (25) so fences are already stashed; before html_block (20) so that
-        # "$a<b$" is not mistaken for raw HTML.
+        # After fenced_code (25) so fences are already stashed; before anything that looks for
+        # HTML, so that "$a<b$" is never mistaken for a tag.
         md.preprocessors.register(_MathPreprocessor(md, self), "math_extract", 24)
-        # After html_block so raw HTML blocks are stashed and never re-indented.
         md.preprocessors.register(_NestedListPreprocessor(md), "nested_lists", 19)
         # Before the inline processor (20), which does the bracket matching it protects.
         md.treeprocessors.register(_BracketGuardTreeprocessor(md), "bracket_guard", 25)
@@ -425,6 +424,9 @@ class _MathPreprocessor(Preprocessor):
 # --------------------------------------------------------------------------------------------
 
 _LIST_ITEM_RE = re.compile(r"( *)([*+-]|\d{1,9}\.)( +)(.*)")
+# Python-Markdown recurses once per nesting level; no real review nests lists this deep, and
+# deeper items are simply kept at this level.
+_MAX_LIST_DEPTH = 12
 
 
 class _NestedListPreprocessor(Preprocessor):
@@ -448,7 +450,7 @@ class _NestedListPreprocessor(Preprocessor):
             if item and (stack or indent < 4):
                 while stack and indent < stack[-1][0] + 2:
                     stack.pop()
-                depth = stack[-1][2] + 1 if stack else 0
+                depth = min(stack[-1][2] + 1, _MAX_LIST_DEPTH) if stack else 0
                 marker, gap, rest = item.group(2), item.group(3), item.group(4)
                 stack.append((indent, indent + len(marker) + len(gap), depth))
                 out.append(f"{' ' * (4 * depth)}{marker}{gap}{rest}")
@@ -475,8 +477,14 @@ class _NestedListPreprocessor(Preprocessor):
 
 # Python-Markdown's link/reference patterns rescan from every '[' to its matching ']' (or to the
 # end of the text when there is none), so 8 KB of "[" took 18 s and 100 KB would take hours.
-# Escaping unclosed '[' (which can never start a link anyway) and brackets nested deeper than
-# any real link keeps the total scanning under _MAX_BRACKET_DEPTH passes over the text.
+# Unclosed '[' (which can never start a link anyway) and brackets nested deeper than any real
+# link are swapped for a sentinel that no pattern looks at and turned back into '[' / ']' after
+# conversion; the total scanning then stays under _MAX_BRACKET_DEPTH passes over the text.
+# (Backslash escapes would not do: every escape is a separate inline match, and those are
+# quadratic in Python-Markdown too.)  Both sentinels are C0 controls, which _normalize_source
+# removes from user input, so they cannot be forged.
+_OPEN_SENTINEL = "\x1b"
+_CLOSE_SENTINEL = "\x1d"
 _MAX_BRACKET_DEPTH = 8
 _BRACKET_SCAN_RE = re.compile(r"\\.|`+|[\[\]]", re.DOTALL)
 
@@ -509,14 +517,16 @@ def _guard_brackets(text: str) -> str:
     to_escape.extend(start for start, escaped in open_brackets if not escaped)
     if not to_escape:
         return text
-    parts: list[str] = []
-    previous = 0
-    for index in sorted(to_escape):
-        parts.append(text[previous:index])
-        parts.append("\\")
-        previous = index
-    parts.append(text[previous:])
-    return "".join(parts)
+    chars = list(text)
+    for index in to_escape:
+        chars[index] = _OPEN_SENTINEL if chars[index] == "[" else _CLOSE_SENTINEL
+    return "".join(chars)
+
+
+def _restore_brackets(body: str) -> str:
+    if _OPEN_SENTINEL in body or _CLOSE_SENTINEL in body:
+        return body.replace(_OPEN_SENTINEL, "[").replace(_CLOSE_SENTINEL, "]")
+    return body
 
 
 class _BracketGuardTreeprocessor(Treeprocessor):
@@ -529,6 +539,40 @@ class _BracketGuardTreeprocessor(Treeprocessor):
             tail = element.tail
             if tail and "[" in tail and not isinstance(tail, AtomicString):
                 element.tail = _guard_brackets(tail)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables: a test() that does not look at the whole block
+# --------------------------------------------------------------------------------------------
+
+_TABLE_SEPARATOR_CHARS = frozenset("|:- ")
+_LINE_WITHOUT_PIPE_RE = re.compile(r"^(?! *\|)(?!.*\| *$)", re.MULTILINE)
+
+
+class _LinearTableProcessor(TableProcessor):
+    def test(self, parent: Element, block: str) -> bool:
+        # The stock test() splits and strips every line of the block, and the block parser offers
+        # the rest of a block again after each line that a heading or <hr> takes, so 25 k lines of
+        # "# x" took 18 s.  Only the header and separator lines decide...
+        lines = block.split("\n", 2)
+        if len(lines) < 2 or not set(lines[1].strip(" ")) <= _TABLE_SEPARATOR_CHARS:
+            return False
+        if not super().test(parent, "\n".join(lines[:2])):
+            return False
+        # ...except that a single-column table also needs a pipe on every further line.
+        return not (
+            len(self.separator) == 1
+            and len(lines) == 3
+            and _LINE_WITHOUT_PIPE_RE.search(lines[2]) is not None
+        )
+
+
+class _LinearTableExtension(TableExtension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        super().extendMarkdown(md)
+        md.parser.blockprocessors.register(
+            _LinearTableProcessor(md.parser, self.getConfigs()), "table", 75
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,7 +609,7 @@ class _Engine:
         self.math = _MathExtension()
         self.md = markdown.Markdown(
             extensions=[
-                TableExtension(use_align_attribute=True),
+                _LinearTableExtension(use_align_attribute=True),
                 _LangOnlyFencedCodeExtension(),
                 CodeHiliteExtension(css_class="codehilite", guess_lang=False, noclasses=False),
                 # The page already uses h1/h2, so "#" becomes h3.  marker="" disables [TOC].
@@ -575,6 +619,12 @@ class _Engine:
             ],
             output_format="html",
         )
+        # Raw HTML is sanitized by nh3 anyway; Python-Markdown's raw-HTML block parser only
+        # decides which HTML escapes Markdown processing, and on this Python's html.parser it is
+        # quadratic or worse on unterminated tags (40 KB of "<![CDATA[ " took 45 s, 12 KB of
+        # "<a " 1.4 s).  Without it raw tags are still passed through, by the linear inline
+        # pattern, and Markdown inside HTML blocks is rendered, as on GitHub.
+        self.md.preprocessors.deregister("html_block")
 
 
 def _engine() -> _Engine:
@@ -610,7 +660,12 @@ def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
     engine.math.begin(source, id_prefix)
     _local.id_prefix = id_prefix
     try:
-        body = engine.md.reset().convert(source)
+        try:
+            body = _restore_brackets(engine.md.reset().convert(source))
+        except RecursionError:
+            # Deeply nested blockquotes or other block structures exhaust the stack inside
+            # Python-Markdown; stored content must still display, so show it as plain text.
+            body = f"<pre>{html.escape(source)}</pre>"
         body = _MAIN_CLEANER.clean(body)
         body = engine.math.restore(body)
     finally:

@@ -38,6 +38,8 @@ def envlist(name: str, default: str) -> list[str]:
 
 DEBUG = envbool("DEBUG", True)
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))
+# The embedded SQLite file and the queue folders live here; a fresh clone has no var/ yet.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 _DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production-0123456789abcdef"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
