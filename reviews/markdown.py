@@ -2,10 +2,11 @@
 
 Pipeline (one call of ``render_markdown``):
 
-1. Python-Markdown runs with a fixed extension set.  Two preprocessors of ours run inside it:
-   math extraction (right after fenced code blocks have been stashed, so a ``$`` inside a fence
-   is never seen; before raw-HTML and inline parsing, so TeX is never mangled by Markdown) and
-   a re-indenter that lets 2-space nested lists work.
+1. Python-Markdown runs with a fixed extension set and a few processors of ours: math
+   extraction (right after fenced code blocks are stashed, so a ``$`` inside a fence is never
+   seen, and before any inline parsing, so TeX is never mangled by Markdown), a re-indenter that
+   lets 2-space nested lists work, and guards that keep pathological input (thousands of ``[``,
+   unterminated tags, thousands of headings) from taking quadratic time or worse.
 2. The HTML is sanitized with nh3 and an explicit allowlist.
 3. The math placeholders are swapped for MathML that was produced by latex2mathml and sanitized
    on its own with a MathML-only allowlist.  This happens after step 2 because the main
@@ -509,7 +510,7 @@ def _guard_brackets(text: str) -> str:
             else:
                 live += 1
         elif token == "]" and open_brackets:
-            start, escaped = open_brackets.pop()
+            _, escaped = open_brackets.pop()
             if escaped:
                 to_escape.append(match.start())
             else:
