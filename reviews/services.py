@@ -6,6 +6,8 @@ such as the lost-update guard on reviews lives in exactly one place.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import unicodedata
 from dataclasses import dataclass, fields
 
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from .enums import Language, ReadingStatus, ReviewStatus, Section
 from .markdown import render_markdown
 from .models import (
+    ApiToken,
     Bookmark,
     Comment,
     EntryStatus,
@@ -233,12 +236,21 @@ def entry_status_set(*, entry: ReadingListEntry, member: Member, status: str) ->
     return row
 
 
+def bookmark_add(*, member: Member, paper: Paper) -> Bookmark:
+    bookmark, _created = Bookmark.objects.get_or_create(member=member, paper=paper)
+    return bookmark
+
+
+def bookmark_remove(*, member: Member, paper: Paper) -> bool:
+    deleted, _detail = Bookmark.objects.filter(member=member, paper=paper).delete()
+    return bool(deleted)
+
+
 def bookmark_toggle(*, member: Member, paper: Paper) -> bool:
     """Add the paper to the member's read-later list, or take it off. True if now saved."""
-    deleted, _detail = Bookmark.objects.filter(member=member, paper=paper).delete()
-    if deleted:
+    if bookmark_remove(member=member, paper=paper):
         return False
-    Bookmark.objects.get_or_create(member=member, paper=paper)
+    bookmark_add(member=member, paper=paper)
     return True
 
 
@@ -273,3 +285,37 @@ def invite_accept(
     locked.used_at = timezone.now()
     locked.save(update_fields=["used_by", "used_at"])
     return member
+
+
+def api_token_create(*, member: Member, name: str) -> tuple[ApiToken, str]:
+    """A new API key for the member: the token row and the key, which is never stored."""
+    name = name.strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        raise ValidationError({"name": [_("Give the token a name of 1 to 100 characters.")]})
+    key = f"sg_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        member=member, name=name, prefix=key[:10], key_hash=api_token_hash(key)
+    )
+    return token, key
+
+
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def api_token_revoke(*, token: ApiToken, by: Member) -> None:
+    if token.member_id != by.pk:
+        raise PermissionDenied(_("Only the owner can revoke a token."))
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
+    if comment.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can edit a comment."))
+    if not body.strip():
+        raise ValidationError({"body": [_("Write something first.")]})
+    validate_markdown_size(body)
+    comment.body = body
+    comment.body_html = str(render_markdown(body, id_prefix=f"c{comment.review_id}-"))
+    comment.save(update_fields=["body", "body_html", "updated_at"])
+    return comment

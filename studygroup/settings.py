@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reviews",
 ]
 
@@ -160,6 +164,69 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "reviews.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["reviews.api.permissions.ReadOnlyOrMember"],
+    "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "reviews.api.filters.TextSearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "reviews.api.throttling.AnonReadThrottle",
+        "reviews.api.throttling.MemberReadThrottle",
+        "reviews.api.throttling.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon_read": envstr("API_THROTTLE_ANON", "120/min"),
+        "member_read": envstr("API_THROTTLE_MEMBER", "600/min"),
+        "write": envstr("API_THROTTLE_WRITE", "60/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "reviews.api.views.exception_handler",
+    "PAGE_SIZE": 20,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StudyGroup API",
+    "DESCRIPTION": (
+        "Papers, reviews, comments, members, cohorts and reading lists of a paper study group. "
+        "Authenticate with `Authorization: Token <key>` (or `Bearer <key>`); review writes "
+        "need `If-Match` with the review's ETag."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "reviews.enums.Language",
+        "ReviewStatusEnum": "reviews.enums.ReviewStatus",
+        "ReadingStatusEnum": "reviews.enums.ReadingStatus",
+        "SectionEnum": "reviews.enums.Section",
+        "CohortRoleEnum": "reviews.enums.CohortRole",
+    },
+}
+# Throttle counters; the local-memory cache is per process, so production sets CACHE_URL-style
+# Redis caching through REDIS_CACHE_URL.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": envstr("REDIS_CACHE_URL", ""),
+        }
+        if envstr("REDIS_CACHE_URL", "")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":

@@ -1,0 +1,112 @@
+"""Filters and the Korean-aware search used by the list endpoints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+from reviews.enums import Language, ReadingStatus, ReviewStatus, Section
+from reviews.models import Comment, EntryStatus, Paper, ReadingListEntry, Review
+from reviews.selectors import filter_papers_by_text, search_terms
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+
+class TextSearchFilter(BaseFilterBackend):
+    """`?search=`: every term must occur (substring, NFKC, case-insensitive), so Korean
+    words match with their particles attached. Views name their fields in `search_fields`;
+    a view whose model is Paper-like uses the normalized `search_text` column."""
+
+    search_param = "search"
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
+        query = request.query_params.get(self.search_param, "")
+        fields = getattr(view, "search_fields", None)
+        if not query or not fields:
+            return queryset
+        if fields == ("search_text",):
+            return filter_papers_by_text(queryset, query)
+        for term in search_terms(query):
+            condition = Q()
+            for field in fields:
+                condition |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
+        if not getattr(view, "search_fields", None):
+            return []
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Words that must all occur (Korean or English).")),
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        ]
+
+
+class PaperFilter(filters.FilterSet):
+    tag = filters.CharFilter(field_name="tags__slug", max_length=60)
+    year = filters.NumberFilter(min_value=1900, max_value=2100)
+    arxiv_id = filters.CharFilter(max_length=40)
+
+    class Meta:
+        model = Paper
+        fields = ["tag", "year", "arxiv_id"]
+
+
+class ReviewFilter(filters.FilterSet):
+    paper = filters.NumberFilter(field_name="paper_id", min_value=1, max_value=2**63 - 1)
+    author = filters.CharFilter(field_name="author__username", max_length=150)
+    tag = filters.CharFilter(field_name="paper__tags__slug", max_length=60)
+    status = filters.ChoiceFilter(choices=ReviewStatus.choices)
+    language = filters.ChoiceFilter(choices=Language.choices)
+    cohort = filters.CharFilter(
+        field_name="paper__entries__reading_list__cohort__slug", max_length=50
+    )
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+
+    class Meta:
+        model = Review
+        fields = ["paper", "author", "tag", "status", "language", "cohort"]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # tag and cohort join many-valued relations; keep each review once.
+        return super().filter_queryset(queryset).distinct()
+
+
+class CommentFilter(filters.FilterSet):
+    review = filters.NumberFilter(field_name="review_id", min_value=1, max_value=2**63 - 1)
+    section = filters.ChoiceFilter(choices=Section.choices)
+    author = filters.CharFilter(field_name="author__username", max_length=150)
+
+    class Meta:
+        model = Comment
+        fields = ["review", "section", "author"]
+
+
+class EntryFilter(filters.FilterSet):
+    reading_list = filters.CharFilter(field_name="reading_list__slug", max_length=50)
+    tag = filters.CharFilter(field_name="paper__tags__slug", max_length=60)
+
+    class Meta:
+        model = ReadingListEntry
+        fields = ["reading_list", "tag"]
+
+
+class EntryStatusFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ReadingStatus.choices)
+    reading_list = filters.CharFilter(field_name="entry__reading_list__slug", max_length=50)
+
+    class Meta:
+        model = EntryStatus
+        fields = ["status", "reading_list"]

@@ -1,0 +1,41 @@
+"""Page-number pagination that answers a malformed page or page size with 400."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+MAX_PAGE_SIZE = 100
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
+    ) -> list | None:
+        self._validate(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _validate(self, request: Request) -> None:
+        errors = {}
+        for name, upper in (("page", None), (self.page_size_query_param, self.max_page_size)):
+            raw = request.query_params.get(name)
+            if raw is None or (name == "page" and raw == "last"):
+                continue
+            if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+                errors[name] = [_("A positive whole number is required.")]
+            elif upper is not None and int(raw) > upper:
+                errors[name] = [_("At most %(max)d.") % {"max": upper}]
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,307 @@
+"""API representations. Writes are handed to reviews.services by the views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from reviews.enums import ReadingStatus, Section
+from reviews.models import (
+    ApiToken,
+    Bookmark,
+    Cohort,
+    CohortMembership,
+    Comment,
+    EntryStatus,
+    Member,
+    Paper,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+    ReviewRevision,
+)
+from reviews.validators import validate_markdown_size
+
+MAX_ID = 2**63 - 1
+
+
+def markdown_field(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        validators=[validate_markdown_size],
+        max_length=200_000,
+        **kwargs,
+    )
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """Public profile fields only: never the email of someone else."""
+
+    name = serializers.CharField(read_only=True)
+    avatar_initials = serializers.CharField(read_only=True)
+    is_organizer = serializers.BooleanField(source="is_staff", read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "username",
+            "name",
+            "display_name",
+            "bio",
+            "avatar_initials",
+            "is_organizer",
+        ]
+
+
+class MeSerializer(MemberSerializer):
+    """The signed-in member, with the fields only they see and edit."""
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "email", "preferred_language"]
+        read_only_fields = ["id", "username", "email"]
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Member
+        fields = ["id", "username", "name"]
+
+
+class PaperSerializer(serializers.ModelSerializer):
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=300), max_length=500, allow_empty=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=30, required=False
+    )
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    year = serializers.IntegerField(min_value=1900, max_value=2100, allow_null=True, required=False)
+
+    class Meta:
+        model = Paper
+        fields = [
+            "id",
+            "title",
+            "authors",
+            "year",
+            "venue",
+            "arxiv_id",
+            "doi",
+            "url",
+            "pdf_url",
+            "code_url",
+            "project_url",
+            "abstract",
+            "tags",
+            "added_by",
+            "created_at",
+        ]
+        # Uniqueness of arxiv_id is checked by the model's constraint validation.
+        validators: list = []
+
+    def to_representation(self, instance: Paper) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["tags"] = [tag.slug for tag in instance.tags.all()]
+        return data
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    paper_title = serializers.CharField(source="paper.title", read_only=True)
+    author = AuthorSerializer(read_only=True)
+    introduction = markdown_field(required=False)
+    core_algorithm = markdown_field(required=False)
+    results = markdown_field(required=False)
+    thoughts = markdown_field(required=False)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "paper",
+            "paper_title",
+            "author",
+            "tldr",
+            "language",
+            "status",
+            "introduction",
+            "core_algorithm",
+            "results",
+            "thoughts",
+            "introduction_html",
+            "core_algorithm_html",
+            "results_html",
+            "thoughts_html",
+            "version",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ]
+        read_only_fields = [
+            "status",
+            "version",
+            "created_at",
+            "updated_at",
+            "published_at",
+            *[f"{s}_html" for s in Section.values],
+        ]
+        validators: list = []
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # The paper is chosen when the review is created and never moves.
+        if self.instance is not None:
+            fields["paper"].read_only = True
+        return fields
+
+
+class ReviewRevisionSerializer(serializers.ModelSerializer):
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReviewRevision
+        fields = ["number", "tldr", *Section.values, "published_by", "created_at"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    review = serializers.PrimaryKeyRelatedField(queryset=Review.objects.none())
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Comment.objects.none(), allow_null=True, required=False
+    )
+    author = AuthorSerializer(read_only=True)
+    body = markdown_field()
+    section = serializers.ChoiceField(choices=Section.choices, allow_blank=True, required=False)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "review",
+            "parent",
+            "section",
+            "author",
+            "body",
+            "body_html",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["body_html", "created_at", "updated_at"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        visible = self.context.get("visible_reviews")
+        if visible is not None:
+            fields["review"].queryset = visible
+            fields["parent"].queryset = Comment.objects.filter(review__in=visible)
+        if self.instance is not None:
+            for name in ("review", "parent", "section"):
+                fields[name].read_only = True
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        parent, review = attrs.get("parent"), attrs.get("review")
+        if parent is not None and review is not None and parent.review_id != review.pk:
+            raise serializers.ValidationError({"parent": [_("That comment is on another review.")]})
+        return attrs
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    member = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CohortMembership
+        fields = ["member", "role", "joined"]
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "name", "slug", "description", "memberships", "created_at"]
+
+
+class ReadingListSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", queryset=Cohort.objects.all())
+
+    class Meta:
+        model = ReadingList
+        fields = ["id", "cohort", "title", "slug", "description", "created_at"]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    reading_list = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ReadingList.objects.all()
+    )
+    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    paper_title = serializers.CharField(source="paper.title", read_only=True)
+    presenter = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=Member.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+    )
+    number = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    review_count = serializers.IntegerField(read_only=True)
+    my_status = serializers.ChoiceField(
+        choices=ReadingStatus.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ReadingListEntry
+        fields = [
+            "id",
+            "reading_list",
+            "number",
+            "paper",
+            "paper_title",
+            "session_date",
+            "presenter",
+            "review_count",
+            "my_status",
+        ]
+
+
+class EntryStatusSerializer(serializers.ModelSerializer):
+    entry = serializers.PrimaryKeyRelatedField(queryset=ReadingListEntry.objects.all())
+    status = serializers.ChoiceField(choices=ReadingStatus.choices)
+
+    class Meta:
+        model = EntryStatus
+        fields = ["id", "entry", "status", "updated_at"]
+        read_only_fields = ["updated_at"]
+        validators: list = []
+
+
+class BookmarkSerializer(serializers.ModelSerializer):
+    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    paper_title = serializers.CharField(source="paper.title", read_only=True)
+
+    class Meta:
+        model = Bookmark
+        fields = ["id", "paper", "paper_title", "created_at"]
+        validators: list = []
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=100)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class NewTokenSerializer(TokenSerializer):
+    """The one response that carries the key itself."""
+
+    key = serializers.CharField(read_only=True)
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "key"]
