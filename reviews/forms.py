@@ -88,3 +88,11 @@ class InviteAcceptForm(BaseUserCreationForm):
     class Meta:
         model = Member
         fields = ["username", "display_name", "email"]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("Say where it is used, e.g. “laptop script”."),
+    )

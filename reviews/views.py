@@ -24,9 +24,11 @@ from .forms import (
     ProfileForm,
     ReadingListFilterForm,
     ReviewForm,
+    TokenForm,
 )
 from .markdown import MAX_SOURCE_BYTES, render_markdown
 from .models import (
+    ApiToken,
     Bookmark,
     Cohort,
     Comment,
@@ -409,6 +411,18 @@ def member_detail(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "reviews/member_detail.html", context)
 
 
+def _profile_page(
+    request: HttpRequest, form: ProfileForm, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "token_form": extra.pop("token_form", None) or TokenForm(),
+        "tokens": ApiToken.objects.filter(member=request.user, revoked_at__isnull=True),
+        **extra,
+    }
+    return render(request, "reviews/profile_edit.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
@@ -420,8 +434,32 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         # A saved preference wins over an earlier pick made with the switch.
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
-    status = 400 if request.method == "POST" else 200
-    return render(request, "reviews/profile_edit.html", {"form": form}, status=status)
+    return _profile_page(request, form, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Make an API token and show its key on this response only; it is never stored."""
+    token_form = TokenForm(request.POST)
+    profile = ProfileForm(instance=request.user)
+    if not token_form.is_valid():
+        return _profile_page(request, profile, status=400, token_form=token_form)
+    token, key = services.api_token_create(
+        member=request.user, name=token_form.cleaned_data["name"]
+    )
+    response = _profile_page(request, profile, new_token=token, new_key=key)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, member=request.user)
+    services.api_token_revoke(token=token, by=request.user)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("profile_edit")
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,7 @@ from django.utils import timezone
 from reviews import services, urls
 from reviews.enums import ReviewStatus
 from reviews.models import (
+    ApiToken,
     Comment,
     Invite,
     Member,
@@ -86,6 +87,11 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
         "302 /members/{me}/",
         LOGIN,
     ),
+    ("token_create", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("token_create", "POST", "-"): (LOGIN, 200, 200, 200, LOGIN),
+    # The world's token is the author's: nobody else can even find it.
+    ("token_revoke", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("token_revoke", "POST", "-"): (LOGIN, 404, "302 /account/profile/", 404, LOGIN),
     ("reading_list", "GET", "-"): (200, 200, 200, 200, 200),
     ("entry_status", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
     ("entry_status", "POST", "-"): (
@@ -197,6 +203,7 @@ class World:
     comment: Comment
     invite: Invite
     used_invite: Invite
+    token: ApiToken
 
     def user(self, role: str) -> Member | None:
         return {"member": self.member, "author": self.author, "organizer": self.organizer}.get(role)
@@ -218,6 +225,7 @@ def build_world(member: Member, author: Member, organizer: Member) -> World:
         created_by=organizer, used_by=organizer, used_at=timezone.now()
     )
     deactivated = MemberFactory(username="deactivated", is_active=False)
+    token, _key = services.api_token_create(member=author, name="author's script")
     return World(
         member=member,
         author=author,
@@ -233,6 +241,7 @@ def build_world(member: Member, author: Member, organizer: Member) -> World:
         comment=comment,
         invite=invite,
         used_invite=used_invite,
+        token=token,
     )
 
 
@@ -276,6 +285,7 @@ def url_for(route: str, target: str, world: World) -> str:
         "review_unpublish": [review.pk],
         "comment_create": [review.pk],
         "comment_delete": [world.comment.pk],
+        "token_revoke": [world.token.pk],
         "member_detail": [
             (world.deactivated if target == "deactivated" else world.author).username
         ],
@@ -308,6 +318,7 @@ def post_data(route: str, target: str, world: World) -> dict[str, str]:
             "password2": PASSWORD,
         },
         "profile_edit": {"display_name": "Renamed", "bio": "Hi.", "preferred_language": "ko"},
+        "token_create": {"name": "laptop script"},
         "entry_status": {"status": "reading"},
         "review_edit": {**sections, "version": str(review.version)},
         "review_preview": {"introduction": "$x^2$"},
