@@ -215,8 +215,8 @@ SPECTACULAR_SETTINGS = {
         "CohortRoleEnum": "reviews.enums.CohortRole",
     },
 }
-# Throttle counters; the local-memory cache is per process, so production sets CACHE_URL-style
-# Redis caching through REDIS_CACHE_URL.
+# API rate-limit counters live in the cache. Local memory is per process; with several web
+# processes, REDIS_CACHE_URL makes them share one budget.
 CACHES = {
     "default": (
         {
