@@ -73,13 +73,20 @@ class AuthorSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name"]
 
 
+class TagListField(serializers.ListField):
+    """Tag names in, tag slugs out."""
+
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, data: Any) -> list[str]:
+        return [tag.slug for tag in data.all()]
+
+
 class PaperSerializer(serializers.ModelSerializer):
     authors = serializers.ListField(
         child=serializers.CharField(max_length=300), max_length=500, allow_empty=True
     )
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=60), max_length=30, required=False
-    )
+    tags = TagListField(max_length=30, required=False)
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     year = serializers.IntegerField(min_value=1900, max_value=2100, allow_null=True, required=False)
 
@@ -104,11 +111,6 @@ class PaperSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness of arxiv_id is checked by the model's constraint validation.
         validators: list = []
-
-    def to_representation(self, instance: Paper) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["tags"] = [tag.slug for tag in instance.tags.all()]
-        return data
 
 
 class ReviewSerializer(serializers.ModelSerializer):
