@@ -7,6 +7,7 @@ such as the lost-update guard on reviews lives in exactly one place.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, fields
@@ -94,17 +95,36 @@ def paper_refresh_search_text(*, paper: Paper) -> None:
     )
 
 
+TAG_SLUG_RE = re.compile(r"[-\w]+")
+
+
+def tag_slug(name: str) -> str:
+    """The URL form of a tag name; Korean names keep their letters."""
+    slug = "-".join(normalize_search_text(name).split())
+    if len(slug) > 60 or not TAG_SLUG_RE.fullmatch(slug):
+        message = _("“%(name)s”: tags use letters, digits, spaces, - and _ (up to 60).")
+        raise ValidationError({"tags": [message % {"name": name}]})
+    return slug
+
+
 @transaction.atomic
 def paper_save(*, paper: Paper, tag_names: list[str] | None = None) -> Paper:
     """Validate and save a paper, set its tags, and refresh its search text."""
     from .models import Tag
 
+    slugs = {name: tag_slug(name) for name in tag_names or []}
     paper.full_clean()
-    paper.save()
+    try:
+        # A concurrent save can pass full_clean() with the same arXiv id; the constraint decides.
+        with transaction.atomic():
+            paper.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"arxiv_id": [_("A paper with this arXiv id already exists.")]}
+        ) from None
     if tag_names is not None:
         tags = []
-        for name in tag_names:
-            slug = normalize_search_text(name).strip().replace(" ", "-")
+        for name, slug in slugs.items():
             tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
             tags.append(tag)
         paper.tags.set(tags)

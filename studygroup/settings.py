@@ -192,6 +192,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "reviews.api.views.exception_handler",
     "PAGE_SIZE": 20,
+    # Trust X-Forwarded-For for this many proxies only, so clients cannot pick their own
+    # address to dodge the anonymous rate limit.
+    "NUM_PROXIES": envint("API_NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -129,7 +130,8 @@ class ReviewViewSet(viewsets.ModelViewSet):
         header = self.request.headers.get("If-Match", "").strip()
         if not header or header == "*":
             raise PreconditionRequired()
-        if header.removeprefix("W/") != review_etag(review):
+        tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if review_etag(review) not in tags:
             raise services.ReviewConflict(review)
         return review.version
 
@@ -326,6 +328,22 @@ class EntryViewSet(viewsets.ModelViewSet):
     search_fields = ("paper__search_text",)
     ordering_fields = ["number", "session_date", "id"]
     ordering = ["reading_list_id", "number"]
+
+    def _save(self, serializer: BaseSerializer) -> None:
+        # A concurrent write can pass the serializer's uniqueness check; the constraint decides.
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"number": [_("This list already has that number or that paper.")]}
+            ) from None
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        self._save(serializer)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        self._save(serializer)
 
     def get_queryset(self) -> QuerySet[ReadingListEntry]:
         entries = ReadingListEntry.objects.select_related(
