@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
@@ -16,6 +18,22 @@ from reviews.selectors import filter_papers_by_text, search_terms
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
+
+
+MAX_SEARCH_LENGTH = 200
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(filters.NumberFilter):
+    """A primary key: a whole number from 1 up."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value is not None and value != int(value):
+            raise ValidationError({self.field_name: [_("A whole number is required.")]})
+        return super().filter(qs, value)
 
 
 class TextSearchFilter(BaseFilterBackend):
@@ -30,6 +48,10 @@ class TextSearchFilter(BaseFilterBackend):
         fields = getattr(view, "search_fields", None)
         if not query or not fields:
             return queryset
+        if len(query) > MAX_SEARCH_LENGTH:
+            raise ValidationError(
+                {self.search_param: [_("At most %(max)d characters.") % {"max": MAX_SEARCH_LENGTH}]}
+            )
         if fields == ("search_text",):
             return filter_papers_by_text(queryset, query)
         for term in search_terms(query):
@@ -48,7 +70,7 @@ class TextSearchFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": str(_("Words that must all occur (Korean or English).")),
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
             }
         ]
 
@@ -64,7 +86,7 @@ class PaperFilter(filters.FilterSet):
 
 
 class ReviewFilter(filters.FilterSet):
-    paper = filters.NumberFilter(field_name="paper_id", min_value=1, max_value=2**63 - 1)
+    paper = IdFilter(field_name="paper_id")
     author = filters.CharFilter(field_name="author__username", max_length=150)
     tag = filters.CharFilter(field_name="paper__tags__slug", max_length=60)
     status = filters.ChoiceFilter(choices=ReviewStatus.choices)
@@ -85,7 +107,7 @@ class ReviewFilter(filters.FilterSet):
 
 
 class CommentFilter(filters.FilterSet):
-    review = filters.NumberFilter(field_name="review_id", min_value=1, max_value=2**63 - 1)
+    review = IdFilter(field_name="review_id")
     section = filters.ChoiceFilter(choices=Section.choices)
     author = filters.CharFilter(field_name="author__username", max_length=150)
 

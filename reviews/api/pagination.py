@@ -27,6 +27,14 @@ class Pagination(pagination.PageNumberPagination):
         self._validate(request)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def _validate(self, request: Request) -> None:
         errors = {}
         for name, upper in (("page", None), (self.page_size_query_param, self.max_page_size)):

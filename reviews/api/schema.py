@@ -53,35 +53,27 @@ class AutoSchema(openapi.AutoSchema):
             auth.append({})
         return auth
 
-    def get_response_serializers(self) -> Any:
-        responses = super().get_response_serializers()
-        if not isinstance(responses, dict) or not any(
-            str(code).startswith("2") for code in responses
-        ):
-            responses = {self._success_code(): responses}
-        error = OpenApiResponse(ErrorSerializer, description="")
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        # Here rather than in get_response_serializers(), which @extend_schema(responses=...)
+        # replaces: every operation lists its errors, however its success is declared.
+        responses = super()._get_response_bodies(direction=direction)
         codes = {"400": "Bad input; field errors.", "401": "Missing, invalid or revoked token."}
         codes["429"] = "Too many requests."
         if not self._anonymous_allowed():
             codes["403"] = "Not allowed for this member."
         if self._is_detail():
             codes["404"] = "No such object, or not yours to see."
+        elif self.method == "GET" and self._is_list_view():
+            codes["404"] = "No such page."
         if self._needs_if_match():
             codes["412"] = "If-Match is stale: the review changed since you read it."
             codes["428"] = "If-Match is missing."
         for code, description in codes.items():
-            responses.setdefault(
-                int(code), OpenApiResponse(ErrorSerializer, description=description)
-            )
-        del error
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=description), code
+                )
         return responses
-
-    def _success_code(self) -> int:
-        if self.method == "POST" and not self._is_detail():
-            return 201
-        if self.method == "DELETE":
-            return 204
-        return 200
 
     def _is_detail(self) -> bool:
         return "{" in self.path

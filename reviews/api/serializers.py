@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -27,9 +28,28 @@ from reviews.validators import validate_markdown_size
 MAX_ID = 2**63 - 1
 
 
-def markdown_field(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        allow_blank=True,
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would quietly store 5 or true as "5" and "True"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Model text fields accept only JSON strings."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+def markdown_field(*, allow_blank: bool = True, **kwargs: Any) -> StrictCharField:
+    return StrictCharField(
+        allow_blank=allow_blank,
         trim_whitespace=False,
         validators=[validate_markdown_size],
         max_length=200_000,
@@ -37,11 +57,11 @@ def markdown_field(**kwargs: Any) -> serializers.CharField:
     )
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     """Public profile fields only: never the email of someone else."""
 
-    name = serializers.CharField(read_only=True)
-    avatar_initials = serializers.CharField(read_only=True)
+    name = StrictCharField(read_only=True)
+    avatar_initials = StrictCharField(read_only=True)
     is_organizer = serializers.BooleanField(source="is_staff", read_only=True)
 
     class Meta:
@@ -65,8 +85,8 @@ class MeSerializer(MemberSerializer):
         read_only_fields = ["id", "username", "email"]
 
 
-class AuthorSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(read_only=True)
+class AuthorSerializer(ModelSerializer):
+    name = StrictCharField(read_only=True)
 
     class Meta:
         model = Member
@@ -76,15 +96,15 @@ class AuthorSerializer(serializers.ModelSerializer):
 class TagListField(serializers.ListField):
     """Tag names in, tag slugs out."""
 
-    child = serializers.CharField(max_length=60)
+    child = StrictCharField(max_length=60)
 
     def to_representation(self, data: Any) -> list[str]:
         return [tag.slug for tag in data.all()]
 
 
-class PaperSerializer(serializers.ModelSerializer):
+class PaperSerializer(ModelSerializer):
     authors = serializers.ListField(
-        child=serializers.CharField(max_length=300), max_length=500, allow_empty=True
+        child=StrictCharField(max_length=300), max_length=500, allow_empty=True
     )
     tags = TagListField(max_length=30, required=False)
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -113,9 +133,9 @@ class PaperSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
-    paper_title = serializers.CharField(source="paper.title", read_only=True)
+    paper_title = StrictCharField(source="paper.title", read_only=True)
     author = AuthorSerializer(read_only=True)
     introduction = markdown_field(required=False)
     core_algorithm = markdown_field(required=False)
@@ -163,7 +183,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         return fields
 
 
-class ReviewRevisionSerializer(serializers.ModelSerializer):
+class ReviewRevisionSerializer(ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -171,13 +191,13 @@ class ReviewRevisionSerializer(serializers.ModelSerializer):
         fields = ["number", "tldr", *Section.values, "published_by", "created_at"]
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     review = serializers.PrimaryKeyRelatedField(queryset=Review.objects.none())
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Comment.objects.none(), allow_null=True, required=False
     )
     author = AuthorSerializer(read_only=True)
-    body = markdown_field()
+    body = markdown_field(allow_blank=False)
     section = serializers.ChoiceField(choices=Section.choices, allow_blank=True, required=False)
 
     class Meta:
@@ -213,7 +233,7 @@ class CommentSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     member = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -221,7 +241,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["member", "role", "joined"]
 
 
-class CohortSerializer(serializers.ModelSerializer):
+class CohortSerializer(ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
 
     class Meta:
@@ -229,7 +249,7 @@ class CohortSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "description", "memberships", "created_at"]
 
 
-class ReadingListSerializer(serializers.ModelSerializer):
+class ReadingListSerializer(ModelSerializer):
     cohort = serializers.SlugRelatedField(slug_field="slug", queryset=Cohort.objects.all())
 
     class Meta:
@@ -237,12 +257,12 @@ class ReadingListSerializer(serializers.ModelSerializer):
         fields = ["id", "cohort", "title", "slug", "description", "created_at"]
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(ModelSerializer):
     reading_list = serializers.SlugRelatedField(
         slug_field="slug", queryset=ReadingList.objects.all()
     )
     paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
-    paper_title = serializers.CharField(source="paper.title", read_only=True)
+    paper_title = StrictCharField(source="paper.title", read_only=True)
     presenter = serializers.SlugRelatedField(
         slug_field="username",
         queryset=Member.objects.filter(is_active=True),
@@ -270,7 +290,7 @@ class EntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class EntryStatusSerializer(serializers.ModelSerializer):
+class EntryStatusSerializer(ModelSerializer):
     entry = serializers.PrimaryKeyRelatedField(queryset=ReadingListEntry.objects.all())
     status = serializers.ChoiceField(choices=ReadingStatus.choices)
 
@@ -281,9 +301,9 @@ class EntryStatusSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class BookmarkSerializer(serializers.ModelSerializer):
+class BookmarkSerializer(ModelSerializer):
     paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
-    paper_title = serializers.CharField(source="paper.title", read_only=True)
+    paper_title = StrictCharField(source="paper.title", read_only=True)
 
     class Meta:
         model = Bookmark
@@ -291,8 +311,8 @@ class BookmarkSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class TokenSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(max_length=100)
+class TokenSerializer(ModelSerializer):
+    name = StrictCharField(max_length=100)
 
     class Meta:
         model = ApiToken
@@ -303,7 +323,7 @@ class TokenSerializer(serializers.ModelSerializer):
 class NewTokenSerializer(TokenSerializer):
     """The one response that carries the key itself."""
 
-    key = serializers.CharField(read_only=True)
+    key = StrictCharField(read_only=True)
 
     class Meta(TokenSerializer.Meta):
         fields = [*TokenSerializer.Meta.fields, "key"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -56,4 +56,5 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("", include(router.urls)),
+    re_path(r"^.*$", views.ApiNotFound.as_view(), name="api-not-found"),
 ]

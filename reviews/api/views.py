@@ -12,10 +12,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from reviews import selectors, services
@@ -57,8 +63,10 @@ def review_etag(review: Review) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Service errors become the same 4xx answers as DRF's own."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        exc = ValidationError(detail)
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError(exc.message_dict)
+        else:
+            exc = ValidationError({"detail": " ".join(exc.messages)})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or None)
     elif isinstance(exc, services.ReviewConflict):
@@ -437,3 +445,13 @@ class TokenViewSet(_OwnViewSet):
 
     def perform_destroy(self, instance: ApiToken) -> None:
         services.api_token_revoke(token=instance, by=self.request.user)
+
+
+class ApiNotFound(APIView):
+    """Any other path under /api/ answers in JSON, not with the site's HTML 404 page."""
+
+    permission_classes: list = []
+    schema = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise NotFound()

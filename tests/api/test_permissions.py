@@ -379,11 +379,17 @@ def view_methods(callback: Callable[..., Any]) -> set[str]:
     return {m for m in METHODS if hasattr(view_class, m.lower())}
 
 
+# The last pattern answers every other /api/ path with a JSON 404; it serves nothing.
+CATCH_ALL = "api-not-found"
+
+
 def url_conf_methods() -> dict[str, set[str]]:
     """Every named API route with its methods, from the URL conf itself."""
     routes: dict[str, set[str]] = {}
     for pattern in walk(api_urls.urlpatterns):
         assert pattern.name, f"unnamed API route {pattern.pattern}"
+        if pattern.name == CATCH_ALL:
+            continue
         routes.setdefault(pattern.name, set()).update(view_methods(pattern.callback))
     return routes
 
@@ -395,6 +401,15 @@ def test_permission_matrix_url_conf_includes_router_and_docs() -> None:
     assert routes["review-detail"] == {"GET", "PUT", "PATCH", "DELETE"}
     assert routes["member-me"] == {"GET", "PATCH"}
     assert routes["api-docs"] == {"GET"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/api/nothing/", "/api/papers/0.5/", "/api/cohorts/%C2%84/"])
+def test_api_unknown_path_is_json_404(api: APIClient, method: str, path: str) -> None:
+    response = api.generic(method, path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert api_urls.urlpatterns[-1].name == CATCH_ALL
 
 
 def test_permission_matrix_has_every_route_and_method() -> None:

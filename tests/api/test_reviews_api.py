@@ -544,14 +544,16 @@ def test_create_review_missing_paper_400(author_client: APIClient) -> None:
     assert list(response.json()) == ["paper"]
 
 
-def test_create_review_integer_section_coerced_by_drf(author_client: APIClient) -> None:
-    """DRF's CharField accepts numbers and stores their text; that is a 201, not a 500."""
+@pytest.mark.parametrize("value", [5, 2.5, True])
+def test_create_review_non_string_section_400(author_client: APIClient, value: object) -> None:
+    """The schema says string: a number is refused, not quietly stored as its text."""
     paper = PaperFactory()
     response = author_client.post(
-        "/api/reviews/", {"paper": paper.pk, "introduction": 5}, format="json"
+        "/api/reviews/", {"paper": paper.pk, "introduction": value}, format="json"
     )
-    assert response.status_code == 201
-    assert response.json()["introduction"] == "5"
+    assert response.status_code == 400
+    assert "introduction" in response.json()
+    assert not Review.objects.filter(paper=paper).exists()
 
 
 @pytest.mark.parametrize(
