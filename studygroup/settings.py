@@ -210,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reviews.api.schema.allow_empty_filter_values",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "reviews.enums.Language",
         "ReviewStatusEnum": "reviews.enums.ReviewStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -33,6 +34,34 @@ class IdFilter(filters.NumberFilter):
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         if value is not None and value != int(value):
             raise ValidationError({self.field_name: [_("A whole number is required.")]})
+        return super().filter(qs, value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1900, "maximum": 2100})
+class YearFilter(filters.NumberFilter):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1900, max_value=2100, **kwargs)
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 timestamp, compared in UTC.
+
+    PostgreSQL refuses UTC offsets past ±15:59 and year 1 or 9999 can overflow when made
+    UTC, so the value is converted here and anything unrepresentable is a 400.
+    """
+
+    def __init__(self, *, param: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.param = param
+
+    def filter(self, qs: QuerySet, value: datetime | None) -> QuerySet:
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    {self.param: [_("That date and time is out of range.")]}
+                ) from None
         return super().filter(qs, value)
 
 
@@ -77,7 +106,7 @@ class TextSearchFilter(BaseFilterBackend):
 
 class PaperFilter(filters.FilterSet):
     tag = filters.CharFilter(field_name="tags__slug", max_length=60)
-    year = filters.NumberFilter(min_value=1900, max_value=2100)
+    year = YearFilter()
     arxiv_id = filters.CharFilter(max_length=40)
 
     class Meta:
@@ -94,8 +123,12 @@ class ReviewFilter(filters.FilterSet):
     cohort = filters.CharFilter(
         field_name="paper__entries__reading_list__cohort__slug", max_length=50
     )
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    published_after = UtcDateTimeFilter(
+        param="published_after", field_name="published_at", lookup_expr="gte"
+    )
+    published_before = UtcDateTimeFilter(
+        param="published_before", field_name="published_at", lookup_expr="lt"
+    )
 
     class Meta:
         model = Review

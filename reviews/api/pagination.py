@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE_NUMBER = 999_999_999
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -31,8 +32,11 @@ class Pagination(pagination.PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
+            parameter["schema"]["maximum"] = (
+                self.max_page_size
+                if parameter["name"] == self.page_size_query_param
+                else MAX_PAGE_NUMBER
+            )
         return parameters
 
     def _validate(self, request: Request) -> None:

@@ -82,3 +82,16 @@ class AutoSchema(openapi.AutoSchema):
         view_name = type(self.view).__name__
         action = getattr(self.view, "action", None)
         return view_name == "ReviewViewSet" and action in ("update", "partial_update", "publish")
+
+
+def allow_empty_filter_values(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """django-filter treats `?status=` as no filter at all, so an empty value is valid input."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] not in NOT_FILTERS:
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
+NOT_FILTERS = {"page", "page_size", "search", "ordering"}

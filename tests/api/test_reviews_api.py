@@ -723,3 +723,20 @@ def test_comment_list_filter_by_review(api: APIClient, member: Member) -> None:
     make_comment(review=elsewhere, author=member)
     assert ids(api.get("/api/comments/", {"review": review.pk})) == [mine.pk]
     assert api.get("/api/comments/", {"review": "abc"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("published_after=2024-01-01T00:00:00%2B16:00", 200),
+        ("published_before=0001-01-01T00:00:00%2B01:00", 400),
+        ("published_after=9999-12-31T23:59:59-01:00", 400),
+    ],
+)
+def test_review_list_extreme_utc_offsets_are_not_500(
+    api: APIClient, query: str, status: int
+) -> None:
+    response = api.get(f"/api/reviews/?{query}")
+    assert response.status_code == status
+    if status == 400:
+        assert list(response.json()) == [query.split("=")[0]]
