@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from django.core.cache import cache
 from django.core.management import call_command
@@ -53,9 +55,17 @@ REPORT = os.environ.get("FUZZ_REPORT", "")
 ROLES = ("anonymous", "member", "organizer")
 USERS = {"member": "minji", "organizer": "organizer"}
 AUTHED = tuple(USERS)
-# Demo ids after a sequence reset: every table's rows are numbered from 1 and none has more
-# than 15, so path and body ids drawn from here mostly hit real objects.
-IDS = list(range(1, 16))
+# Demo ids after a sequence reset: each table's rows are numbered from 1 in loaddemo's order,
+# so ids drawn from these mostly hit real objects. Tokens: each caller's own and a spare each.
+DEMO_IDS = {
+    "papers": len(demo_data.PAPERS),
+    "reviews": len(demo_data.REVIEWS),
+    "comments": sum(1 + len(row.get("replies", [])) for row in demo_data.COMMENTS),
+    "entries": len(demo_data.READING_LIST["entries"]),
+    "bookmarks": len(demo_data.BOOKMARKS),
+    "reading-status": len(demo_data.READING_STATUS),
+    "tokens": 4,
+}
 SLUGS = [demo_data.COHORT["slug"], demo_data.READING_LIST["slug"]]
 USERNAMES = [row["username"] for row in demo_data.MEMBERS]
 
@@ -85,10 +95,26 @@ DB_DEPENDENT_WRITES = [
 ]
 # If-Match must carry the review's current ETag: any other string is 412, `*` is 428.
 IF_MATCH_WRITES = ["reviews_update", "reviews_partial_update", "reviews_publish_create"]
+IF_MATCH_LABELS = {
+    "PUT /api/reviews/{id}/",
+    "PATCH /api/reviews/{id}/",
+    "POST /api/reviews/{id}/publish/",
+}
 
 
 def _bind(dictionary: str, *keys: str) -> dict[str, Any]:
     return {key: {"dictionary": dictionary, "probability": 0.8} for key in keys}
+
+
+def _ids_for_paths() -> list[dict[str, Any]]:
+    """Each resource's `{id}` is drawn from that resource's demo ids."""
+    return [
+        {
+            "include-path-regex": f"^/api/{resource}/{{id}}/",
+            "parameters": _bind(resource, "path.id"),
+        }
+        for resource in DEMO_IDS
+    ]
 
 
 CONFIG = schemathesis.Config.from_dict(
@@ -104,21 +130,15 @@ CONFIG = schemathesis.Config.from_dict(
         },
         "output": {"sanitization": {"enabled": False}},
         "dictionaries": {
-            "ids": {"values": IDS},
+            **{name: {"values": list(range(1, n + 1))} for name, n in DEMO_IDS.items()},
             "slugs": {"values": SLUGS},
             "usernames": {"values": USERNAMES},
         },
         "parameters": {
-            **_bind(
-                "ids",
-                "path.id",
-                "query.paper",
-                "query.review",
-                "body.paper",
-                "body.review",
-                "body.entry",
-                "body.parent",
-            ),
+            **_bind("papers", "query.paper", "body.paper"),
+            **_bind("reviews", "query.review", "body.review"),
+            **_bind("entries", "body.entry"),
+            **_bind("comments", "body.parent"),
             **_bind(
                 "slugs",
                 "path.slug",
@@ -137,6 +157,7 @@ CONFIG = schemathesis.Config.from_dict(
             },
         },
         "operations": [
+            *_ids_for_paths(),
             {
                 "include-operation-id": DB_DEPENDENT_WRITES,
                 "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}},
@@ -150,10 +171,80 @@ CONFIG = schemathesis.Config.from_dict(
         ],
     }
 )
-# The same document /api/schema/ serves (tests/api/test_schema.py checks they are equal);
-# parametrizing needs it at collection time, before the live server exists.
+
+
+def _demo_examples() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Path and request-body examples naming demo objects the member (minji) may change.
+
+    Schemathesis' coverage phase builds its variants around a parameter's `example`; without
+    one every variant of, say, PATCH /api/reviews/{id}/ goes to id 0 and stops at 404
+    before the body is even read.
+    """
+    member = USERS["member"]
+
+    def comments(row: dict[str, Any], review: tuple[str, str]) -> Iterator[tuple[str, Any]]:
+        yield row["author"], review
+        for reply in row.get("replies", []):
+            yield from comments(reply, review)
+
+    comment_rows = [
+        item for row in demo_data.COMMENTS for item in comments(row, tuple(row["review"]))
+    ]
+    reviews = [(row["arxiv_id"], row["author"]) for row in demo_data.REVIEWS]
+    reviewed = {arxiv_id for arxiv_id, author in reviews if author == member}
+    unreviewed = next(
+        i for i, row in enumerate(demo_data.PAPERS, 1) if row["arxiv_id"] not in reviewed
+    )
+    review = next(i for i, (_arxiv_id, author) in enumerate(reviews, 1) if author == member)
+    paths = {
+        "papers": 1,
+        "reviews": review,
+        "comments": next(i for i, (author, _r) in enumerate(comment_rows, 1) if author == member),
+        "entries": 1,
+        "bookmarks": next(i for i, row in enumerate(demo_data.BOOKMARKS, 1) if row[0] == member),
+        "reading-status": next(
+            i for i, row in enumerate(demo_data.READING_STATUS, 1) if row[0] == member
+        ),
+        "tokens": 3,  # the member's spare token
+        "cohorts": demo_data.COHORT["slug"],
+        "reading-lists": demo_data.READING_LIST["slug"],
+        "members": member,
+    }
+    bodies = {
+        "paper": unreviewed,
+        "review": review,
+        "parent": next(
+            i for i, (_author, key) in enumerate(comment_rows, 1) if key == reviews[review - 1]
+        ),
+        "entry": 1,
+        "cohort": demo_data.COHORT["slug"],
+        "reading_list": demo_data.READING_LIST["slug"],
+        "presenter": member,
+    }
+    return paths, bodies
+
+
+def _with_demo_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The served schema plus demo examples; constraints are untouched."""
+    paths, bodies = _demo_examples()
+    for path, item in document["paths"].items():
+        resource = path.split("/")[2]
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and resource in paths:
+                    parameter["schema"]["example"] = paths[resource]
+    for name, component in document["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for prop, example in bodies.items():
+                if prop in component.get("properties", {}):
+                    component["properties"][prop]["example"] = example
+    return document
+
+
+# The document /api/schema/ serves (tests/api/test_schema.py checks they are equal), plus
+# examples; parametrizing needs it at collection time, before the live server exists.
 schema = schemathesis.openapi.from_dict(
-    SchemaGenerator().get_schema(request=None, public=True), config=CONFIG
+    _with_demo_examples(SchemaGenerator().get_schema(request=None, public=True)), config=CONFIG
 )
 
 # Operation label -> {caller: why it fails}, for an app bug that cannot be fixed at once.
@@ -213,17 +304,18 @@ TALLY = Tally()
 
 @pytest.fixture(scope="module", autouse=True)
 def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Say how much was sent, once the module is done."""
     yield
-    if not TALLY.requests:
-        return
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None:
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if not TALLY.requests or reporter is None or capture is None:
         return
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(TALLY.statuses.items()))
-    reporter.write_line(
-        f"\nschemathesis: {len(TALLY.requests)} (operation, caller) pairs, "
-        f"{sum(TALLY.requests.values())} generated requests; statuses {statuses}"
-    )
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(
+            f"\nschemathesis: {len(TALLY.requests)} (operation, caller) runs, "
+            f"{sum(TALLY.requests.values())} generated requests; statuses {statuses}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -263,13 +355,15 @@ def _load_world(demo_fixture: Path, keys: dict[str, str]) -> None:
     """Load the dumped demo world (ids from 1) and the callers' tokens into an empty database."""
     call_command("loaddata", str(demo_fixture), verbosity=0)
     assert Paper.objects.order_by("pk").values_list("pk", flat=True).first() == 1
-    for role, username in USERS.items():
-        ApiToken.objects.create(
-            member=Member.objects.get(username=username),
-            name=f"fuzz {role}",
-            prefix=keys[role][:10],
-            key_hash=services.api_token_hash(keys[role]),
-        )
+    for spare in (False, True):
+        for role, username in USERS.items():
+            key = keys[role] + ("-spare" if spare else "")
+            ApiToken.objects.create(
+                member=Member.objects.get(username=username),
+                name=f"fuzz {role}{' spare' if spare else ''}",
+                prefix=key[:10],
+                key_hash=services.api_token_hash(key),
+            )
 
 
 def _record(
@@ -312,6 +406,24 @@ def _known_failures_still_fail(request: pytest.FixtureRequest) -> Iterator[None]
         )
 
 
+def _with_current_etag(case: schemathesis.Case, base_url: str, headers: dict[str, str]) -> None:
+    """Give half of a signed-in caller's review writes the review's real ETag.
+
+    A generated If-Match almost never matches, so without this every review update and
+    publish would stop at 412 and the write path behind it would go untested.
+    """
+    sent = (case.headers or {}).get("If-Match")
+    if case.operation.label not in IF_MATCH_LABELS or not headers or not isinstance(sent, str):
+        return
+    if zlib.crc32(sent.encode("utf-8", "surrogatepass")) % 2:
+        return
+    review = requests.get(
+        f"{base_url}/api/reviews/{case.path_parameters['id']}/", headers=headers, timeout=30
+    )
+    if review.status_code == 200:
+        case.headers["If-Match"] = review.headers["ETag"]
+
+
 @schema.parametrize()
 @hypothesis.settings(suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
 def test_api_fuzz_conforms(
@@ -326,6 +438,7 @@ def test_api_fuzz_conforms(
     # client's successive requests would.
     TALLY.requests[f"{case.operation.label} as {role}"] += 1
     headers = fuzz_world.headers[role]
+    _with_current_etag(case, live_server.url, headers)
     response = case.call(base_url=live_server.url, headers=headers)
     TALLY.statuses[response.status_code] += 1
     try:
