@@ -191,6 +191,12 @@ class ReviewSerializer(ModelSerializer):
         return fields
 
 
+class ReviewEditSerializer(ReviewSerializer):
+    """For PUT and PATCH: the paper is fixed once the review exists."""
+
+    paper = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
 class ReviewRevisionSerializer(ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -239,6 +245,14 @@ class CommentSerializer(ModelSerializer):
         if parent is not None and review is not None and parent.review_id != review.pk:
             raise serializers.ValidationError({"parent": [_("That comment is on another review.")]})
         return attrs
+
+
+class CommentEditSerializer(CommentSerializer):
+    """For PUT and PATCH: only the body changes; where the comment sits is fixed."""
+
+    review = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    section = serializers.ChoiceField(choices=Section.choices, read_only=True)
 
 
 class MembershipSerializer(ModelSerializer):

@@ -128,6 +128,11 @@ class ReviewViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Review]:
         return selectors.reviews_visible_to(self.request.user).select_related("paper", "author")
 
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action in ("update", "partial_update"):
+            return serializers.ReviewEditSerializer
+        return serializers.ReviewSerializer
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         review = self.get_object()
         response = Response(self.get_serializer(review).data)
@@ -232,6 +237,11 @@ class CommentViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Comment]:
         return Comment.objects.filter(review__in=self.visible_reviews()).select_related("author")
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action in ("update", "partial_update"):
+            return serializers.CommentEditSerializer
+        return serializers.CommentSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "visible_reviews": self.visible_reviews()}
