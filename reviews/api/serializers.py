@@ -251,8 +251,8 @@ class CommentEditSerializer(CommentSerializer):
     """For PUT and PATCH: only the body changes; where the comment sits is fixed."""
 
     review = serializers.PrimaryKeyRelatedField(read_only=True)
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
-    section = serializers.ChoiceField(choices=Section.choices, read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    section = serializers.ChoiceField(choices=Section.choices, read_only=True, allow_blank=True)
 
 
 class MembershipSerializer(ModelSerializer):

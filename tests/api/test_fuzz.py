@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
 
 SEED = 20240601
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "15"))
-STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_STATEFUL_SCENARIOS", "15"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
+STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_STATEFUL_SCENARIOS", "10"))
 STATEFUL_STEPS = 8
 REPORT = os.environ.get("FUZZ_REPORT", "")
 
@@ -248,12 +248,13 @@ schema = schemathesis.openapi.from_dict(
 )
 
 # Operation label -> {caller: why it fails}, for an app bug that cannot be fixed at once.
-# Empty: every (operation, caller) pair passes every check. (While this suite was written it
-# found, and the app fixed: a 500 on every paper read, 500s for date filters with extreme UTC
-# offsets, DELETE documenting a JSON 204 body, HTML 404s under /api/, undocumented
-# 400/401/403/404 wherever @extend_schema(responses=...) was used, unbounded page, page_size
-# and year, numbers accepted as strings, {"detail": [...]} lists, blank comment bodies, an
-# unenforced search length and undocumented empty filter values.)
+# Every other (operation, caller) pair passes every check. (While this suite was written it
+# also found, and the app fixed: a 500 on every paper read, 500s for date filters with
+# extreme UTC offsets, DELETE documenting a JSON 204 body, HTML 404s under /api/,
+# undocumented 400/401/403/404 wherever @extend_schema(responses=...) was used, unbounded
+# page, page_size and year, numbers accepted as strings, {"detail": [...]} lists, blank
+# comment bodies, an unenforced search length, undocumented empty filter values, and
+# PUT/PATCH request bodies that documented fields an update ignores.)
 KNOWN_FAILURES: dict[str, dict[str, str]] = {}
 
 
