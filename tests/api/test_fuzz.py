@@ -537,3 +537,57 @@ def test_api_reviews_datetime_filter_extremes_conform(
 
     # Either a result or a field error; never a 500, and whatever comes back is as documented.
     assert response.status_code in (200, 400)
+
+
+_SECTIONS = ("introduction", "core_algorithm", "results", "thoughts")
+
+
+@pytest.mark.parametrize(
+    "character",
+    [
+        pytest.param(
+            "a",
+            id="ascii",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "app bug: reviews/api/serializers.py:63 markdown_field documents "
+                    "maxLength 200000 (characters) but validate_markdown_size "
+                    "(reviews/markdown.py:47 MAX_SOURCE_BYTES) refuses sections over 100 KB "
+                    "of UTF-8, so a schema-valid section of 200000 characters gets 400; "
+                    "publish max_length=MAX_SOURCE_BYTES // 4 (always under the byte limit) "
+                    "or one limit in both places"
+                ),
+            ),
+        ),
+        pytest.param(
+            "가",
+            id="hangul",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "app bug: four schema-valid sections of 200000 Hangul characters are "
+                    "~4.8 MB of JSON, over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so "
+                    "Django's own HTML 'Bad Request (400)' page answers instead of JSON; "
+                    "answer RequestDataTooBig under /api/ with a JSON 413 (documented), and "
+                    "keep the documented maxLength small enough to fit"
+                ),
+            ),
+        ),
+    ],
+)
+def test_api_review_sections_at_max_length_conform(
+    character: str, fuzz_world: World, live_server: LiveServer
+) -> None:
+    """A review whose sections are as long as the schema allows is accepted, in JSON."""
+    properties = schema.raw_schema["components"]["schemas"]["ReviewRequest"]["properties"]
+    section = character * properties["introduction"]["maxLength"]
+    _paths, bodies = _demo_examples()
+    body = {"paper": bodies["paper"], "tldr": "Long.", "language": "en"}
+    case = schema["/api/reviews/"]["POST"].Case(body={**body, **dict.fromkeys(_SECTIONS, section)})
+
+    response = case.call_and_validate(
+        base_url=live_server.url, headers=fuzz_world.headers["member"]
+    )
+
+    assert response.status_code == 201, response.text[:300]
