@@ -23,6 +23,7 @@ from .markdown import render_markdown
 from .models import (
     ApiToken,
     Bookmark,
+    CohortMembership,
     Comment,
     EntryStatus,
     Invite,
@@ -31,6 +32,7 @@ from .models import (
     ReadingListEntry,
     Review,
     ReviewRevision,
+    Tag,
 )
 from .validators import validate_markdown_size
 
@@ -110,8 +112,6 @@ def tag_slug(name: str) -> str:
 @transaction.atomic
 def paper_save(*, paper: Paper, tag_names: list[str] | None = None) -> Paper:
     """Validate and save a paper, set its tags, and refresh its search text."""
-    from .models import Tag
-
     slugs = {name: tag_slug(name) for name in tag_names or []}
     paper.full_clean()
     try:
@@ -133,19 +133,42 @@ def paper_save(*, paper: Paper, tag_names: list[str] | None = None) -> Paper:
 
 
 @transaction.atomic
-def review_create(*, paper: Paper, author: Member, content: ReviewContent) -> Review:
-    """Start a member's review of a paper as a draft."""
+def review_create(
+    *, paper: Paper, author: Member, content: ReviewContent, publish: bool = False
+) -> Review:
+    """Start a member's review of a paper, as a draft or published at once."""
     content.validate()
+    status = ReviewStatus.PUBLISHED if publish else ReviewStatus.DRAFT
     try:
         with transaction.atomic():
-            return Review.objects.create(
-                paper=paper, author=author, **vars(content), **content.rendered()
+            review = Review.objects.create(
+                paper=paper,
+                author=author,
+                status=status,
+                published_at=timezone.now() if publish else None,
+                **vars(content),
+                **content.rendered(),
             )
     except IntegrityError:
         raise ValidationError(
             _("You have already reviewed this paper; edit your review instead."),
             code="duplicate_review",
         ) from None
+    if publish:
+        _keep_revision(review=review, by=author, content=content)
+    return review
+
+
+def _keep_revision(*, review: Review, by: Member, content: ReviewContent) -> None:
+    """Snapshot a publish, and let search see the published text."""
+    number = (review.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+    ReviewRevision.objects.create(
+        review=review,
+        number=number,
+        published_by=by,
+        **{k: getattr(content, k) for k in ("tldr", *Section.values)},
+    )
+    paper_refresh_search_text(paper=review.paper)
 
 
 @transaction.atomic
@@ -180,14 +203,7 @@ def review_save(
         raise ReviewConflict(Review.objects.select_related("paper", "author").get(pk=review.pk))
     review.refresh_from_db()
     if publish:
-        number = (review.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
-        ReviewRevision.objects.create(
-            review=review,
-            number=number,
-            published_by=by,
-            **{k: getattr(content, k) for k in ("tldr", *Section.values)},
-        )
-        paper_refresh_search_text(paper=review.paper)
+        _keep_revision(review=review, by=by, content=content)
     return review
 
 
@@ -290,8 +306,6 @@ def invite_accept(
     *, invite: Invite, username: str, password: str, display_name: str = "", email: str = ""
 ) -> Member:
     """Create a member from a single-use invite and add them to its cohort."""
-    from .models import CohortMembership
-
     locked = Invite.objects.select_for_update().get(pk=invite.pk)
     if not locked.is_usable:
         raise ValidationError(_("This invite link has expired or was already used."))

@@ -26,7 +26,7 @@ from .forms import (
     ReviewForm,
     TokenForm,
 )
-from .markdown import MAX_SOURCE_BYTES, render_markdown
+from .markdown import render_markdown
 from .models import (
     ApiToken,
     Bookmark,
@@ -40,6 +40,7 @@ from .models import (
     Review,
     Tag,
 )
+from .validators import validate_markdown_size
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -168,16 +169,8 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if review is None:
                     review = services.review_create(
-                        paper=paper, author=request.user, content=form.content()
+                        paper=paper, author=request.user, content=form.content(), publish=publish
                     )
-                    if publish:
-                        review = services.review_save(
-                            review=review,
-                            by=request.user,
-                            content=form.content(),
-                            expected_version=review.version,
-                            publish=True,
-                        )
                 else:
                     review = services.review_save(
                         review=review,
@@ -249,10 +242,28 @@ def review_preview(request: HttpRequest) -> HttpResponse:
     if name not in Section.values or name not in request.POST:
         return HttpResponse(_("Nothing to preview."), status=400)
     section, text = Section(name), request.POST[name]
-    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_SOURCE_BYTES:
-        return HttpResponse(_("This section is over the 100 KB limit."), status=400)
+    try:
+        validate_markdown_size(text)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
     html = render_markdown(text.replace("\x00", ""), id_prefix=f"preview-{section.value}-")
     return render(request, "reviews/partials/preview.html", {"html": html})
+
+
+def _review_page(
+    request: HttpRequest, review: Review, comment_form: CommentForm, status: int = 200
+) -> HttpResponse:
+    """The review page; a comment form with errors comes back here with them."""
+    context = {
+        "review": review,
+        "paper": review.paper,
+        "threads": selectors.comment_threads(review.all_comments),
+        "comment_count": len(review.all_comments),
+        "comment_form": comment_form,
+        "can_moderate": request.user.is_authenticated
+        and (request.user.pk == review.author_id or request.user.is_staff),
+    }
+    return render(request, "reviews/review_detail.html", context, status=status)
 
 
 @require_GET
@@ -261,16 +272,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         review = selectors.review_for_page(pk=pk, user=request.user)
     except Review.DoesNotExist:
         raise Http404 from None
-    context = {
-        "review": review,
-        "paper": review.paper,
-        "threads": selectors.comment_threads(review.all_comments),
-        "comment_count": len(review.all_comments),
-        "comment_form": CommentForm(),
-        "can_moderate": request.user.is_authenticated
-        and (request.user.pk == review.author_id or request.user.is_staff),
-    }
-    return render(request, "reviews/review_detail.html", context)
+    return _review_page(request, review, CommentForm())
 
 
 @require_GET
@@ -369,15 +371,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Comment posted."))
             return redirect(f"{review.get_absolute_url()}#comments")
     review = selectors.review_for_page(pk=review.pk, user=request.user)
-    context = {
-        "review": review,
-        "paper": review.paper,
-        "threads": selectors.comment_threads(review.all_comments),
-        "comment_count": len(review.all_comments),
-        "comment_form": form,
-        "can_moderate": request.user.pk == review.author_id or request.user.is_staff,
-    }
-    return render(request, "reviews/review_detail.html", context, status=400)
+    return _review_page(request, review, form, status=400)
 
 
 @login_required

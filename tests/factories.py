@@ -122,12 +122,7 @@ def make_review(
             **content,
         }
     )
-    review = services.review_create(paper=paper, author=author, content=data)
-    if published:
-        review = services.review_save(
-            review=review, by=author, content=data, expected_version=review.version, publish=True
-        )
-    return review
+    return services.review_create(paper=paper, author=author, content=data, publish=published)
 
 
 def make_comment(*, review: Review, author: Member, **kwargs: Any) -> Comment:

@@ -62,7 +62,7 @@ def test_review_edit_bad_form_changes_nothing(client_for: Client, author, data: 
 
 def test_review_edit_invalid_utf8_body_is_not_a_500(client_for: Client, author) -> None:
     review = make_review(author=author)
-    body = b"version=2&language=en&introduction=%ff%fe%fd&publish=1"
+    body = f"version={review.version}&language=en&introduction=%ff%fe%fd&publish=1".encode()
     response = client_for.post(
         f"/papers/{review.paper_id}/review/",
         body,

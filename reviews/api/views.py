@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -377,7 +377,7 @@ class EntryViewSet(viewsets.ModelViewSet):
         if user.is_authenticated:
             mine = EntryStatus.objects.filter(entry=OuterRef("pk"), member=user)
             return entries.annotate(my_status=Subquery(mine.values("status")[:1]))
-        return entries.annotate(my_status=Subquery(EntryStatus.objects.none().values("status")))
+        return entries.annotate(my_status=Value(None, output_field=CharField()))
 
 
 class _OwnViewSet(

@@ -140,16 +140,12 @@ class Command(BaseCommand):
             results=row["results"],
             thoughts=row["thoughts"],
         )
-        review = services.review_create(paper=paper, author=author, content=content)
-        if row["status"] == ReviewStatus.PUBLISHED:
-            review = services.review_save(
-                review=review,
-                by=author,
-                content=content,
-                expected_version=review.version,
-                publish=True,
-            )
-        return review
+        return services.review_create(
+            paper=paper,
+            author=author,
+            content=content,
+            publish=row["status"] == ReviewStatus.PUBLISHED,
+        )
 
     def comment(
         self,
