@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker test lint format bench messages clean
+.PHONY: install run worker test lint format bench bench-experiments messages clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -20,12 +20,16 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
 	@echo "StudyGroup on http://$(HOST):$(PORT)/  (a Celery worker runs beside it; Ctrl-C stops both)"
-	@$(VENV)/bin/celery -A studygroup worker --concurrency 1 --loglevel WARNING & \
+	@$(VENV)/bin/celery -A studygroup worker -Q gpu,celery --beat --concurrency 1 \
+	  --prefetch-multiplier 1 --loglevel WARNING & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
+# One per GPU host (see README): runs demo experiments one at a time. The reaper of runs whose
+# worker died is scheduled by beat: run `celery -A studygroup beat` once per deployment.
 worker: install
-	$(VENV)/bin/celery -A studygroup worker --concurrency 1 --loglevel INFO
+	$(VENV)/bin/celery -A studygroup worker -Q gpu,celery --concurrency 1 --prefetch-multiplier 1 \
+	  --loglevel INFO
 
 # The Schemathesis module resets sequences and loads one world for all its cases, so it runs in
 # a pytest process (and test database) of its own. Exit 5 means "-k selected nothing here".
@@ -43,6 +47,10 @@ format: install
 
 bench: install
 	$(PY) -m tests.bench
+
+# Every demo's full preset on the best device here (CUDA if present), with wall times.
+bench-experiments: install
+	$(PY) -m reviews.experiments.bench $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --locale ko --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'

@@ -32,3 +32,22 @@ class Section(models.TextChoices):
     CORE_ALGORITHM = "core_algorithm", _("Core algorithm")
     RESULTS = "results", _("Results")
     THOUGHTS = "thoughts", _("My thoughts")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+    @classmethod
+    def active(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]
+
+
+class RunVerdict(models.TextChoices):
+    # The values are reviews.experiments.base.Verdict's; that package cannot import Django.
+    REPRODUCED = "reproduced", _("Reproduced")
+    NOT_REPRODUCED = "not_reproduced", _("Not reproduced")
+    INCONCLUSIVE = "inconclusive", _("Inconclusive")

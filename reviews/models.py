@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CohortRole, Language, ReadingStatus, ReviewStatus, Section
+from .enums import (
+    CohortRole,
+    Language,
+    ReadingStatus,
+    ReviewStatus,
+    RunStatus,
+    RunVerdict,
+    Section,
+)
 from .validators import validate_arxiv_id, validate_authors, validate_doi
 
 
@@ -24,6 +32,12 @@ class Member(AbstractUser):
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    run_limit = models.PositiveSmallIntegerField(
+        _("experiment runs at once"),
+        null=True,
+        blank=True,
+        help_text=_("Queued and running demo runs this member may have; blank: the site default."),
     )
 
     class Meta:
@@ -433,3 +447,72 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ExperimentRun(models.Model):
+    """One run of one demo experiment (``reviews.experiments``), attached to a review."""
+
+    MAX_ATTEMPTS = 2
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="runs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
+    )
+    experiment = models.CharField(_("experiment"), max_length=40)
+    preset = models.CharField(_("preset"), max_length=20, blank=True)
+    config = models.JSONField(_("config"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    series = models.JSONField(_("metric series"), default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=RunVerdict.choices, blank=True)
+    verdict_reason = models.TextField(_("verdict reason"), blank=True)
+    figure = models.FileField(_("figure"), upload_to="runs/", blank=True)
+    device = models.CharField(_("device"), max_length=200, blank=True)
+    versions = models.JSONField(_("library versions"), default=dict, blank=True)
+    seeds = models.JSONField(_("seeds"), default=list, blank=True)
+    steps = models.PositiveIntegerField(_("steps"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    time_limit_s = models.PositiveIntegerField(_("time limit (s)"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    task_id = models.CharField(_("Celery task id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requested_by", "status"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="run_progress_0_1"
+            ),
+            models.CheckConstraint(condition=Q(attempts__lte=2), name="run_attempts_at_most_2"),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.experiment} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("run_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in RunStatus.active()
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

@@ -11,6 +11,7 @@ from .enums import ReadingStatus, ReviewStatus
 from .models import (
     Comment,
     EntryStatus,
+    ExperimentRun,
     Member,
     Paper,
     ReadingList,
@@ -180,3 +181,17 @@ def member_reviews(*, member: Member, user: Member | AnonymousUser) -> QuerySet[
         .select_related("paper", "author")
         .order_by("-updated_at")
     )
+
+
+def runs_visible_to(user: Member | AnonymousUser) -> QuerySet[ExperimentRun]:
+    """Runs on reviews the user can read, with what a run list shows."""
+    published = Q(review__status=ReviewStatus.PUBLISHED)
+    visible = published | Q(review__author=user) if user.is_authenticated else published
+    return ExperimentRun.objects.filter(visible).select_related(
+        "review__paper", "review__author", "requested_by"
+    )
+
+
+def runs_for_review(review: Review) -> QuerySet[ExperimentRun]:
+    """A review's runs, newest first, without their (large) metric series."""
+    return review.runs.select_related("requested_by").defer("series")

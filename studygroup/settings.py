@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -109,6 +110,16 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write the same file: take the write lock when a
+    # transaction begins (no upgrade deadlocks) and let readers run beside a writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory, so that a test's Celery worker process opens the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reviews.Member"
@@ -221,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "ReadingStatusEnum": "reviews.enums.ReadingStatus",
         "SectionEnum": "reviews.enums.Section",
         "CohortRoleEnum": "reviews.enums.CohortRole",
+        "RunStatusEnum": "reviews.enums.RunStatus",
+        "RunVerdictEnum": "reviews.enums.RunVerdict",
     },
 }
 # API rate-limit counters live in the cache. Local memory is per process; with several web
@@ -243,11 +256,46 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_QUEUE_DIR / "queue"),
         "data_folder_out": str(_QUEUE_DIR / "queue"),
         "processed_folder": str(_QUEUE_DIR / "processed"),
+        "control_folder": str(_QUEUE_DIR / "control"),
         "store_processed": False,
     }
+# Demo experiments. A run is limited to its experiment's TIME_LIMIT_S (soft; the hard limit is
+# EXPERIMENT_HARD_LIMIT_GRACE_S later), never more than EXPERIMENT_MAX_TIME_LIMIT_S.
+EXPERIMENT_DEVICE = envstr("EXPERIMENT_DEVICE", "auto")
+EXPERIMENT_RUN_LIMIT = envint("EXPERIMENT_RUN_LIMIT", 2)
+EXPERIMENT_RUNS_PER_HOUR = envint("EXPERIMENT_RUNS_PER_HOUR", 30)
+EXPERIMENT_MAX_TIME_LIMIT_S = envint("EXPERIMENT_MAX_TIME_LIMIT_S", 1800)
+EXPERIMENT_HARD_LIMIT_GRACE_S = 30
+# A worker writes a heartbeat every EXPERIMENT_HEARTBEAT_S. A redelivered task may take a run
+# over once its heartbeat is EXPERIMENT_LEASE_S old; the reaper fails runs silent for longer.
+EXPERIMENT_HEARTBEAT_S = 2
+EXPERIMENT_LEASE_S = envint("EXPERIMENT_LEASE_S", 15)
+EXPERIMENT_STALE_S = envint("EXPERIMENT_STALE_S", 30)
+if not EXPERIMENT_HEARTBEAT_S < EXPERIMENT_LEASE_S < EXPERIMENT_STALE_S:
+    raise ImproperlyConfigured(
+        "need EXPERIMENT_HEARTBEAT_S < EXPERIMENT_LEASE_S < EXPERIMENT_STALE_S"
+    )
+
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ROUTES = {"reviews.tasks.run_experiment": {"queue": "gpu"}}
+CELERY_BEAT_SCHEDULE = {
+    # Expires, so reaps do not pile up where no worker consumes the default queue.
+    "reap-stale-runs": {
+        "task": "reviews.tasks.reap_stale_runs",
+        "schedule": 10.0,
+        "options": {"expires": 10},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged message goes back to the queue after this long: it must outlast the
+    # longest run, or a second worker would start a run that is still going.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": EXPERIMENT_MAX_TIME_LIMIT_S + EXPERIMENT_HARD_LIMIT_GRACE_S + 600
+    }
 
 LOGGING = {
     "version": 1,

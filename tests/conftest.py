@@ -30,6 +30,22 @@ def _required_services(django_db_setup: None, django_db_blocker: pytest.FixtureR
     redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")).ping()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_in_memory() -> None:
+    """Runs launched by tests go to Celery's in-memory transport unless a test starts a
+    worker (``tests.worker``), which switches this process to Redis."""
+    from studygroup.celery import app
+
+    app.close()
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def member(db: None):
     return MemberFactory(username="member", display_name="Member Kim")

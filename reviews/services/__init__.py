@@ -18,9 +18,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .enums import Language, ReadingStatus, ReviewStatus, Section
-from .markdown import render_markdown
-from .models import (
+from ..enums import Language, ReadingStatus, ReviewStatus, Section
+from ..markdown import render_markdown
+from ..models import (
     ApiToken,
     Bookmark,
     CohortMembership,
@@ -34,7 +34,7 @@ from .models import (
     ReviewRevision,
     Tag,
 )
-from .validators import validate_markdown_size
+from ..validators import validate_markdown_size
 
 
 class ReviewConflict(Exception):
