@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import services
+from .enums import RunStatus
 from .markdown import render_markdown
 from .models import (
     Bookmark,
@@ -18,6 +19,7 @@ from .models import (
     CohortMembership,
     Comment,
     EntryStatus,
+    ExperimentRun,
     Invite,
     Member,
     Paper,
@@ -27,12 +29,13 @@ from .models import (
     ReviewRevision,
     Tag,
 )
+from .services import runs as run_services
 
 
 @admin.register(Member)
 class MemberAdmin(UserAdmin):
     fieldsets = UserAdmin.fieldsets + (
-        ("Study group", {"fields": ("display_name", "bio", "preferred_language")}),
+        ("Study group", {"fields": ("display_name", "bio", "preferred_language", "run_limit")}),
     )
     add_fieldsets = UserAdmin.add_fieldsets + (
         ("Study group", {"fields": ("display_name", "preferred_language")}),
@@ -155,3 +158,38 @@ class InviteAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ExperimentRun)
+class ExperimentRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the worker through ``services.runs``; organizers cancel."""
+
+    list_display = (
+        "pk",
+        "experiment",
+        "preset",
+        "review",
+        "requested_by",
+        "status",
+        "verdict",
+        "progress",
+        "created_at",
+    )
+    list_filter = ["status", "verdict", "experiment"]
+    search_fields = ["experiment", "requested_by__username", "review__paper__title"]
+    list_select_related = ["review__paper", "review__author", "requested_by"]
+    readonly_fields = [f.name for f in ExperimentRun._meta.fields]
+    actions = ["cancel_runs"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change page is a read-only view of the run.
+        return False
+
+    @admin.action(description="Cancel the selected runs", permissions=["view"])
+    def cancel_runs(self, request: HttpRequest, queryset: Any) -> None:
+        for run in queryset.filter(status__in=RunStatus.active()):
+            run_services.run_cancel(run=run, by=request.user)
+        self.message_user(request, "Cancelled (running runs stop at their next progress point).")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from . import experiments
 from .enums import Language, ReadingStatus, Section
 from .models import Member
 from .services import ReviewContent
 from .validators import validate_markdown_size
+
+if TYPE_CHECKING:
+    from .experiments import Experiment
 
 
 def _section_field(label: str, help_text: str) -> forms.CharField:
@@ -96,3 +105,127 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text=_("Say where it is used, e.g. “laptop script”."),
     )
+
+
+def _arxiv_base(arxiv_id: str) -> str:
+    """The id without its version suffix: 2201.02177v2 and 2201.02177 are one paper."""
+    return re.sub(r"v\d+$", "", arxiv_id.strip())
+
+
+def experiment_choices(arxiv_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Experiments grouped for a <select>: those reproducing this paper first."""
+    paper = _arxiv_base(arxiv_id) if arxiv_id else ""
+    mine, others = [], []
+    for experiment in experiments.all_experiments():
+        target = mine if paper and _arxiv_base(experiment.arxiv_id) == paper else others
+        target.append((experiment.slug, experiment.title))
+    groups = []
+    if mine:
+        groups.append((_("For this paper"), mine))
+    if others:
+        groups.append((_("Other papers") if mine else _("Experiments"), others))
+    return groups
+
+
+class RunForm(forms.Form):
+    """Attach a demo to a review: the experiment, a preset, and (in subclasses) its settings.
+
+    ``run_form_class()`` adds one form field per config field of an experiment, so a bad
+    value comes back as an error on that field.
+    """
+
+    experiment = forms.ChoiceField(label=_("Experiment"))
+    preset = forms.ChoiceField(label=_("Preset"))
+
+    demo: ClassVar[Experiment | None] = None
+
+    def __init__(self, *args: Any, arxiv_id: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["experiment"].choices = experiment_choices(arxiv_id)
+        presets = list(self.demo.presets) if self.demo else []
+        self.fields["preset"].choices = [(name, name) for name in presets]
+        for name in ("experiment", "preset"):
+            self.fields[name].widget.attrs["class"] = "run-" + name
+
+    @property
+    def config_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in ("experiment", "preset")]
+
+    def overrides(self) -> dict[str, Any]:
+        """The settings that differ from the chosen preset (what the member changed)."""
+        assert self.demo is not None
+        preset = dataclasses.asdict(self.demo.presets[self.cleaned_data["preset"]])
+        values = {f.name: self.cleaned_data[f.name] for f in self.config_fields}
+        return {
+            name: value
+            for name, value in values.items()
+            if value is not None and value != preset.get(name)
+        }
+
+    def add_config_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put a service's per-field errors on their fields (others on the form)."""
+        for name, messages in errors.items():
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                else:
+                    self.add_error(None, f"{name}: {message}")
+
+
+def _config_field(info: dict[str, Any]) -> forms.Field:
+    # Not required: a blank field keeps the preset's value.
+    common: dict[str, Any] = {
+        "label": info["name"],
+        "help_text": info.get("description", ""),
+        "required": False,
+    }
+    kind = info["type"]
+    if info.get("enum") is not None:
+        coerce = {"integer": int, "number": float, "boolean": bool}.get(kind, str)
+        return forms.TypedChoiceField(
+            choices=[(value, str(value)) for value in info["enum"]],
+            coerce=coerce,
+            empty_value=None,
+            **common,
+        )
+    if kind == "boolean":
+        return forms.BooleanField(**common)
+    bounds = {"min_value": info.get("minimum"), "max_value": info.get("maximum")}
+    if kind == "integer":
+        return forms.IntegerField(**bounds, **common)
+    if kind == "number":
+        field = forms.FloatField(**bounds, **common)
+        field.widget.attrs["step"] = "any"  # min and max stay, but any float is allowed
+        return field
+    return forms.CharField(max_length=200, **common)
+
+
+@functools.cache
+def run_form_class(slug: str) -> type[RunForm]:
+    """The launch form of one experiment (``KeyError`` if there is none)."""
+    demo = experiments.get(slug)
+    fields = {info["name"]: _config_field(info) for info in demo.config_class.fields_info()}
+    fields = {name: field for name, field in fields.items() if name not in RunForm.base_fields}
+    name = "".join(part.title() for part in slug.replace("-", "_").split("_")) + "RunForm"
+    return type(name, (RunForm,), {"demo": demo, **fields})
+
+
+def run_form(data: Any = None, *, arxiv_id: str, experiment: str = "", preset: str = "") -> RunForm:
+    """The form for the experiment named in ``data`` (or ``experiment``), with preset initials.
+
+    An unknown experiment gives the bare form, which then fails on the experiment field.
+    """
+    if data is not None:
+        experiment = data.get("experiment", "")
+    if not experiment:
+        groups = experiment_choices(arxiv_id)
+        experiment = groups[0][1][0][0] if groups else ""
+    try:
+        form_class = run_form_class(experiment)
+    except KeyError:
+        return RunForm(data, arxiv_id=arxiv_id, initial={"experiment": experiment})
+    demo = form_class.demo
+    if preset not in demo.presets:
+        preset = "tiny" if "tiny" in demo.presets else next(iter(demo.presets))
+    initial = {"experiment": demo.slug, "preset": preset, **demo.presets[preset].to_dict()}
+    return form_class(data, arxiv_id=arxiv_id, initial=initial)

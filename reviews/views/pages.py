@@ -15,19 +15,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
-from .enums import ReadingStatus, Section
-from .forms import (
+from .. import selectors, services
+from ..enums import ReadingStatus, Section
+from ..forms import (
     CommentForm,
     EntryStatusForm,
     InviteAcceptForm,
     ProfileForm,
     ReadingListFilterForm,
     ReviewForm,
+    RunForm,
     TokenForm,
 )
-from .markdown import render_markdown
-from .models import (
+from ..markdown import render_markdown
+from ..models import (
     ApiToken,
     Bookmark,
     Cohort,
@@ -40,7 +41,8 @@ from .models import (
     Review,
     Tag,
 )
-from .validators import validate_markdown_size
+from ..validators import validate_markdown_size
+from .runs import review_runs_context
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -250,16 +252,22 @@ def review_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/partials/preview.html", {"html": html})
 
 
-def _review_page(
-    request: HttpRequest, review: Review, comment_form: CommentForm, status: int = 200
+def review_page(
+    request: HttpRequest,
+    review: Review,
+    comment_form: CommentForm | None = None,
+    *,
+    run_form: RunForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    """The review page; a comment form with errors comes back here with them."""
+    """The review page; a comment or run form with errors comes back here with them."""
     context = {
+        **review_runs_context(request, review, run_form),
         "review": review,
         "paper": review.paper,
         "threads": selectors.comment_threads(review.all_comments),
         "comment_count": len(review.all_comments),
-        "comment_form": comment_form,
+        "comment_form": comment_form or CommentForm(),
         "can_moderate": request.user.is_authenticated
         and (request.user.pk == review.author_id or request.user.is_staff),
     }
@@ -272,7 +280,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         review = selectors.review_for_page(pk=pk, user=request.user)
     except Review.DoesNotExist:
         raise Http404 from None
-    return _review_page(request, review, CommentForm())
+    return review_page(request, review)
 
 
 @require_GET
@@ -371,7 +379,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Comment posted."))
             return redirect(f"{review.get_absolute_url()}#comments")
     review = selectors.review_for_page(pk=review.pk, user=request.user)
-    return _review_page(request, review, form, status=400)
+    return review_page(request, review, form, status=400)
 
 
 @login_required

@@ -1,0 +1,61 @@
+"""Browser pages, one module per resource: `pages` (lists, papers, reviews, members) and `runs`."""
+
+from __future__ import annotations
+
+from .pages import (
+    bookmark,
+    comment_create,
+    comment_delete,
+    entry_status,
+    home,
+    invite_accept,
+    member_detail,
+    paper_compare,
+    paper_detail,
+    profile_edit,
+    reading_list,
+    review_detail,
+    review_edit,
+    review_history,
+    review_preview,
+    review_unpublish,
+    token_create,
+    token_revoke,
+)
+from .runs import (
+    run_cancel,
+    run_config_fields,
+    run_detail,
+    run_figure,
+    run_launch,
+    run_live,
+    run_rerun,
+)
+
+__all__ = [
+    "bookmark",
+    "comment_create",
+    "comment_delete",
+    "entry_status",
+    "home",
+    "invite_accept",
+    "member_detail",
+    "paper_compare",
+    "paper_detail",
+    "profile_edit",
+    "reading_list",
+    "review_detail",
+    "review_edit",
+    "review_history",
+    "review_preview",
+    "review_unpublish",
+    "run_cancel",
+    "run_config_fields",
+    "run_detail",
+    "run_figure",
+    "run_launch",
+    "run_live",
+    "run_rerun",
+    "token_create",
+    "token_revoke",
+]
