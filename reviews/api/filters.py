@@ -13,8 +13,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
-from reviews.enums import Language, ReadingStatus, ReviewStatus, Section
-from reviews.models import Comment, EntryStatus, Paper, ReadingListEntry, Review
+from reviews.enums import Language, ReadingStatus, ReviewStatus, RunStatus, RunVerdict, Section
+from reviews.models import (
+    Comment,
+    EntryStatus,
+    ExperimentRun,
+    Paper,
+    ReadingListEntry,
+    Review,
+)
 from reviews.selectors import filter_papers_by_text, search_terms
 
 if TYPE_CHECKING:
@@ -165,3 +172,16 @@ class EntryStatusFilter(filters.FilterSet):
     class Meta:
         model = EntryStatus
         fields = ["status", "reading_list"]
+
+
+class RunFilter(filters.FilterSet):
+    review = IdFilter(field_name="review_id")
+    paper = IdFilter(field_name="review__paper_id")
+    experiment = filters.CharFilter()
+    status = filters.ChoiceFilter(choices=RunStatus.choices)
+    verdict = filters.ChoiceFilter(choices=RunVerdict.choices)
+    requested_by = filters.CharFilter(field_name="requested_by__username", max_length=150)
+
+    class Meta:
+        model = ExperimentRun
+        fields = ["review", "paper", "experiment", "status", "verdict", "requested_by"]

@@ -25,6 +25,8 @@ router.register("entries", views.EntryViewSet, basename="entry")
 router.register("reading-status", views.EntryStatusViewSet, basename="entrystatus")
 router.register("bookmarks", views.BookmarkViewSet, basename="bookmark")
 router.register("tokens", views.TokenViewSet, basename="token")
+router.register("experiments", views.ExperimentViewSet, basename="experiment")
+router.register("runs", views.RunViewSet, basename="run")
 
 
 def docs_policy(view: object) -> object:

@@ -74,7 +74,8 @@ USERNAMES = [row["username"] for row in demo_data.MEMBERS]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Writes whose validity depends on what is in the database, which a schema cannot say: a
 # referenced paper/review/entry/cohort/reading list/presenter must exist (and be visible),
-# slugs and arXiv ids are unique, a member reviews a paper once. A valid shape may get 400.
+# slugs and arXiv ids are unique, a member reviews a paper once; a run's preset and config
+# settings must be ones its experiment has. A valid shape may get 400.
 DB_DEPENDENT_WRITES = [
     "bookmarks_create",
     "cohorts_create",
@@ -92,6 +93,7 @@ DB_DEPENDENT_WRITES = [
     "reading_lists_partial_update",
     "reading_status_create",
     "reviews_create",
+    "runs_create",
 ]
 # If-Match must carry the review's current ETag: any other string is 412, `*` is 428.
 IF_MATCH_WRITES = ["reviews_update", "reviews_partial_update", "reviews_publish_create"]
@@ -551,7 +553,7 @@ _SECTIONS = ("introduction", "core_algorithm", "results", "thoughts")
             marks=pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "app bug: reviews/api/serializers.py:63 markdown_field documents "
+                    "app bug: reviews/api/serializers/fields.py:42 markdown_field documents "
                     "maxLength 200000 (characters) but validate_markdown_size "
                     "(reviews/markdown.py:47 MAX_SOURCE_BYTES) refuses sections over 100 KB "
                     "of UTF-8, so a schema-valid section of 200000 characters gets 400; "

@@ -3,7 +3,8 @@
 The world: a cohort with a reading list whose entry points at a paper; a published review of
 that paper by `author`, with a comment by `author`; a draft review by `author` of a second
 paper, also with a comment by `author`; a third paper nobody reviewed; and, belonging to
-`author`, a reading status, a bookmark and a spare API token.
+`author`, a reading status, a bookmark and a spare API token. `author` also has a run on
+each review: a running one on the published review, a finished one on the draft.
 
 Roles: anonymous; member and other (two members who are not the author); author; organizer
 (is_staff, not the author); revoked (a member whose only token was revoked) and inactive (a
@@ -25,17 +26,19 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from reviews import services
 from reviews.api import urls as api_urls
 from reviews.api.views import review_etag
-from reviews.enums import ReviewStatus
+from reviews.enums import ReviewStatus, RunStatus
 from reviews.models import (
     ApiToken,
     Bookmark,
     Comment,
     EntryStatus,
+    ExperimentRun,
     Member,
     Paper,
     ReadingList,
@@ -140,6 +143,20 @@ MATRIX: dict[tuple[str, str, str], Row] = {
     ("token-list", "POST", "-"):            (401,  201,  201,  201,  201,  401,  401),
     ("token-detail", "GET", "-"):           (401,  404,  200,  404,  404,  401,  401),
     ("token-detail", "DELETE", "-"):        (401,  404,  204,  404,  404,  401,  401),
+    # Demo experiments: the registry, read by everyone.
+    ("experiment-list", "GET", "-"):        (200,  200,  200,  200,  200,  401,  401),
+    ("experiment-detail", "GET", "-"):      (200,  200,  200,  200,  200,  401,  401),
+    # Runs: read with their review; members launch and re-run on reviews they can read;
+    # the member who launched a run, or an organizer, cancels it.
+    ("run-list", "GET", "-"):               (200,  200,  200,  200,  200,  401,  401),
+    ("run-list", "POST", "published"):      (401,  201,  201,  201,  201,  401,  401),
+    ("run-list", "POST", "draft"):          (401,  400,  201,  400,  400,  401,  401),
+    ("run-detail", "GET", "published"):     (200,  200,  200,  200,  200,  401,  401),
+    ("run-detail", "GET", "draft"):         (404,  404,  200,  404,  404,  401,  401),
+    ("run-cancel", "POST", "published"):    (401,  403,  200,  403,  200,  401,  401),
+    ("run-cancel", "POST", "draft"):        (401,  404,  200,  404,  404,  401,  401),
+    ("run-rerun", "POST", "published"):     (401,  201,  201,  201,  201,  401,  401),
+    ("run-rerun", "POST", "draft"):         (401,  404,  201,  404,  404,  401,  401),
 }
 # fmt: on
 
@@ -167,6 +184,8 @@ class World:
     status: EntryStatus
     bookmark: Bookmark
     token: ApiToken
+    published_run: ExperimentRun
+    draft_run: ExperimentRun
     clients: dict[str, APIClient]
 
 
@@ -217,7 +236,27 @@ def build_world() -> World:
         status=services.entry_status_set(entry=entry, member=author, status="reading"),
         bookmark=services.bookmark_add(member=author, paper=paper),
         token=services.api_token_create(member=author, name="laptop")[0],
+        published_run=make_run(published, author, RunStatus.RUNNING),
+        draft_run=make_run(draft, author, RunStatus.SUCCEEDED),
         clients=clients,
+    )
+
+
+def make_run(review: Review, by: Member, status: str) -> ExperimentRun:
+    """A run in a given state, as a worker would have left it (fresh heartbeat if running)."""
+    now = timezone.now()
+    return ExperimentRun.objects.create(
+        review=review,
+        requested_by=by,
+        experiment="swa",
+        preset="tiny",
+        config={"seeds": 1},
+        status=status,
+        time_limit_s=60,
+        attempts=1,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None if status == RunStatus.RUNNING else now,
     )
 
 
@@ -235,6 +274,7 @@ def url_for(route: str, target: str, world: World) -> str:
     review = world.draft if target == "draft" else world.published
     comment = world.draft_comment if target == "draft" else world.comment
     profile = world.inactive if target == "deactivated" else world.author
+    run = world.draft_run if target == "draft" else world.published_run
     kwargs: dict[str, dict[str, Any]] = {
         "paper-detail": {"pk": world.paper.pk},
         "review-detail": {"pk": review.pk},
@@ -249,6 +289,10 @@ def url_for(route: str, target: str, world: World) -> str:
         "entrystatus-detail": {"pk": world.status.pk},
         "bookmark-detail": {"pk": world.bookmark.pk},
         "token-detail": {"pk": world.token.pk},
+        "experiment-detail": {"slug": "swa"},
+        "run-detail": {"pk": run.pk},
+        "run-cancel": {"pk": run.pk},
+        "run-rerun": {"pk": run.pk},
     }
     return reverse(route, kwargs=kwargs.get(route, {}))
 
@@ -310,6 +354,7 @@ def body_for(route: str, method: str, target: str, world: World) -> dict[str, An
         ("entrystatus-list", "POST"): {"entry": world.entry.pk, "status": "reviewed"},
         ("bookmark-list", "POST"): {"paper": world.fresh_paper.pk},
         ("token-list", "POST"): {"name": "ci"},
+        ("run-list", "POST"): {"review": review.pk, "experiment": "swa", "preset": "tiny"},
     }
     return bodies.get((route, method), {})
 

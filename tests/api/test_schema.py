@@ -23,6 +23,8 @@ PUBLIC_PREFIXES = (
     "/api/cohorts/",
     "/api/reading-lists/",
     "/api/entries/",
+    "/api/experiments/",
+    "/api/runs/",
 )
 SELF_ONLY_PATHS = ("/api/members/me/",)
 SELF_ONLY_PREFIXES = ("/api/tokens/", "/api/bookmarks/", "/api/reading-status/")

@@ -1,0 +1,58 @@
+"""Strict JSON fields and the base serializer every representation uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from rest_framework import serializers
+
+from reviews.validators import validate_markdown_size
+
+MAX_ID = 2**63 - 1
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would quietly store 5 or true as "5" and "True"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Model text fields accept only JSON strings."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+    }
+
+
+def markdown_field(*, allow_blank: bool = True, **kwargs: Any) -> StrictCharField:
+    return StrictCharField(
+        allow_blank=allow_blank,
+        trim_whitespace=False,
+        validators=[validate_markdown_size],
+        max_length=200_000,
+        **kwargs,
+    )
+
+
+class TagListField(serializers.ListField):
+    """Tag names in, tag slugs out."""
+
+    child = StrictCharField(max_length=60)
+
+    def to_representation(self, data: Any) -> list[str]:
+        return [tag.slug for tag in data.all()]

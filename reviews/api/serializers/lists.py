@@ -1,0 +1,97 @@
+"""Cohorts, reading lists, entries, reading status and bookmarks."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from reviews.enums import ReadingStatus
+from reviews.models import (
+    Bookmark,
+    Cohort,
+    CohortMembership,
+    EntryStatus,
+    Member,
+    Paper,
+    ReadingList,
+    ReadingListEntry,
+)
+
+from .fields import ModelSerializer, StrictCharField
+
+
+class MembershipSerializer(ModelSerializer):
+    member = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CohortMembership
+        fields = ["member", "role", "joined"]
+
+
+class CohortSerializer(ModelSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = ["id", "name", "slug", "description", "memberships", "created_at"]
+
+
+class ReadingListSerializer(ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", queryset=Cohort.objects.all())
+
+    class Meta:
+        model = ReadingList
+        fields = ["id", "cohort", "title", "slug", "description", "created_at"]
+
+
+class EntrySerializer(ModelSerializer):
+    reading_list = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ReadingList.objects.all()
+    )
+    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    paper_title = StrictCharField(source="paper.title", read_only=True)
+    presenter = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=Member.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+    )
+    number = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    review_count = serializers.IntegerField(read_only=True)
+    my_status = serializers.ChoiceField(
+        choices=ReadingStatus.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ReadingListEntry
+        fields = [
+            "id",
+            "reading_list",
+            "number",
+            "paper",
+            "paper_title",
+            "session_date",
+            "presenter",
+            "review_count",
+            "my_status",
+        ]
+
+
+class EntryStatusSerializer(ModelSerializer):
+    entry = serializers.PrimaryKeyRelatedField(queryset=ReadingListEntry.objects.all())
+    status = serializers.ChoiceField(choices=ReadingStatus.choices)
+
+    class Meta:
+        model = EntryStatus
+        fields = ["id", "entry", "status", "updated_at"]
+        read_only_fields = ["updated_at"]
+        validators: list = []
+
+
+class BookmarkSerializer(ModelSerializer):
+    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    paper_title = StrictCharField(source="paper.title", read_only=True)
+
+    class Meta:
+        model = Bookmark
+        fields = ["id", "paper", "paper_title", "created_at"]
+        validators: list = []
