@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reviews import experiments
-from reviews.experiments import ConfigError, Series, svg
+from reviews.experiments import Cancelled, ConfigError, Series, svg
 from reviews.experiments.base import Result, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,3 +212,17 @@ def test_config_refuses_an_integer_too_large_for_a_float_field() -> None:
     with pytest.raises(ConfigError) as error:
         e.config("tiny", {floats[0]: 10**400})
     assert error.value.errors == {floats[0]: "is out of range"}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_run_stops_at_the_first_progress_point_when_asked(slug: str) -> None:
+    e = experiments.get(slug)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return True
+
+    with pytest.raises(Cancelled):
+        e.run(e.config("tiny"), device="cpu", should_stop=stop)
+    assert asked == [True]

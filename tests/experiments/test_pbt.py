@@ -7,7 +7,6 @@ import torch
 
 from reviews.experiments import pbt
 from reviews.experiments.base import (
-    Cancelled,
     ConfigError,
     Result,
     Series,
@@ -89,15 +88,3 @@ def test_figure(tiny_result: Result) -> None:
     assert pbt.figure(tiny_result.series, config).startswith("<svg")
     assert pbt.figure({}, config).startswith("<svg")
     assert pbt.figure({"toy_q_pbt": Series()}, config).startswith("<svg")
-
-
-def test_cancel() -> None:
-    calls = []
-
-    def stop() -> bool:
-        calls.append(1)
-        return True
-
-    with pytest.raises(Cancelled):
-        pbt.run(pbt.PRESETS["tiny"], device="cpu", on_progress=no_progress, should_stop=stop)
-    assert len(calls) == 1

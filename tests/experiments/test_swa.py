@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviews.experiments import swa
-from reviews.experiments.base import Cancelled, ConfigError, Result, Series, Verdict
+from reviews.experiments.base import ConfigError, Result, Series, Verdict
 
 
 @pytest.fixture(scope="module")
@@ -66,28 +66,9 @@ def test_bad_config_is_rejected(overrides: dict, field: str) -> None:
     assert field in error.value.errors
 
 
-def test_presets_are_valid() -> None:
-    assert {"tiny", "full"} <= set(swa.PRESETS)
-    for config in swa.PRESETS.values():
-        assert swa.Config.from_dict(config.to_dict()) == config
-
-
 def test_figure_on_finished_and_empty_series(result: Result) -> None:
     config = swa.PRESETS["tiny"]
     assert swa.figure(result.series, config).startswith("<svg")
     assert swa.figure({}, config).startswith("<svg")
     partial = {"test_acc_sgd": result.series["test_acc_sgd"], "test_acc_swa": Series()}
     assert "<svg" in swa.figure(partial, config)
-
-
-def test_cancel_stops_promptly() -> None:
-    calls = []
-
-    def on_progress(progress: object) -> None:
-        calls.append(progress)
-
-    with pytest.raises(Cancelled):
-        swa.run(
-            swa.PRESETS["tiny"], device="cpu", on_progress=on_progress, should_stop=lambda: True
-        )
-    assert len(calls) == 1
