@@ -278,11 +278,20 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Where an imported review came from (a blog feed item): its link, guid and date.
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_guid = models.CharField(_("source guid"), max_length=500, blank=True)
+    source_date = models.DateTimeField(_("source date"), null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-updated_at"]
         constraints = [
             models.UniqueConstraint(fields=["paper", "author"], name="unique_review_per_author"),
+            models.UniqueConstraint(
+                fields=["author", "source_guid"],
+                condition=~Q(source_guid=""),
+                name="unique_review_source_guid",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ReviewStatus.values), name="review_status_valid"
             ),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from .arxiv_import import arxiv_import
+from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
+from .feed_import import feed_import_page, markdown_from_html
+from .imports import import_papers
 from .pages import (
     bookmark,
     comment_create,
@@ -33,19 +37,27 @@ from .runs import (
 )
 
 __all__ = [
+    "arxiv_import",
     "bookmark",
     "comment_create",
     "comment_delete",
     "entry_status",
+    "feed_import_page",
     "home",
+    "import_papers",
     "invite_accept",
+    "member_bibtex",
+    "markdown_from_html",
     "member_detail",
+    "paper_bibtex",
     "paper_compare",
     "paper_detail",
     "profile_edit",
     "reading_list",
+    "reading_list_bibtex",
     "review_detail",
     "review_edit",
+    "review_export",
     "review_history",
     "review_preview",
     "review_unpublish",

@@ -19,3 +19,67 @@
     }
   });
 })();
+
+// ---- Rich-text paste into the review editor (issue 5) --------------------------------------
+// Notion and Google Docs put HTML on the clipboard. When it has real structure, the server
+// converts it (POST /markdown/from-html/, the same converter as blog imports) and the Markdown
+// goes in at the cursor; on any failure the plain text goes in, as a normal paste would.
+(function () {
+  "use strict";
+  var ENDPOINT = "/markdown/from-html/";
+  // Code editors (VS Code) also copy HTML, but only divs and spans: that paste stays plain.
+  var RICH = /<(h[1-6]|p|ul|ol|li|table|strong|b|em|i|a|img|pre|blockquote)[\s>]/i;
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function insert(area, text, start, end) {
+    area.focus();
+    area.setSelectionRange(start, end);
+    // execCommand keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+      area.setRangeText(text, start, end, "end");
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  document.addEventListener("paste", function (event) {
+    var area = event.target;
+    var data = event.clipboardData;
+    if (!data || !area.matches || !area.matches("textarea.editor-text")) {
+      return;
+    }
+    var html = data.getData("text/html");
+    if (!html || !RICH.test(html)) {
+      return;
+    }
+    event.preventDefault();
+    var plain = data.getData("text/plain");
+    var start = area.selectionStart;
+    var end = area.selectionEnd;
+    var body = new FormData();
+    body.append("html", html);
+    fetch(ENDPOINT, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+    })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
+      .then(
+        function (markdown) {
+          insert(area, markdown.replace(/\n+$/, ""), start, end);
+        },
+        function () {
+          insert(area, plain, start, end);
+        }
+      );
+  });
+})();

@@ -1,0 +1,306 @@
+"""The whole group as one JSON archive (``export_group``); ``archive_import`` reads it back.
+
+Rows refer to each other by natural keys (usernames, slugs, ``arXiv:<id>`` or a per-archive
+``paper-<n>`` for papers, ``(paper, author)`` for reviews), never by database ids, and
+everything is written in a fixed order with sorted keys, so exporting, importing into an
+empty database and exporting again gives the same bytes.
+
+Left out on purpose: passwords (imported members get unusable ones and must be given a new
+one), API tokens and invites (secrets and one-off links), last logins, rendered HTML and
+search text (rebuilt on import by the same renderer as every other write), and runs still
+queued or running (they would never be picked up; the export reports them).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import models
+
+from ..enums import RunStatus, Section
+from ..models import (
+    Bookmark,
+    Cohort,
+    CohortMembership,
+    Comment,
+    EntryStatus,
+    ExperimentRun,
+    Member,
+    Paper,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+    ReviewRevision,
+    Tag,
+)
+
+ARCHIVE_FORMAT = "studygroup-archive"
+ARCHIVE_VERSION = 1
+
+MEMBER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "display_name",
+    "email",
+    "bio",
+    "preferred_language",
+    "is_staff",
+    "is_superuser",
+    "is_active",
+    "run_limit",
+)
+PAPER_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "arxiv_id",
+    "doi",
+    "url",
+    "pdf_url",
+    "code_url",
+    "project_url",
+    "abstract",
+)
+REVIEW_TEXT = ("tldr", *Section.values)
+REVIEW_FIELDS = (*REVIEW_TEXT, "language", "status", "version", "source_url", "source_guid")
+RUN_FIELDS = (
+    "experiment",
+    "preset",
+    "config",
+    "status",
+    "progress",
+    "message",
+    "series",
+    "summary",
+    "verdict",
+    "verdict_reason",
+    "device",
+    "versions",
+    "seeds",
+    "steps",
+    "error",
+    "time_limit_s",
+    "attempts",
+)
+RUN_TIMES = ("created_at", "started_at", "heartbeat_at", "finished_at")
+SECTIONS = ("members", "tags", "cohorts", "papers", "reading_lists", "reviews", "bookmarks")
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _username(member: Member | None) -> str | None:
+    return member.username if member else None
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """The archive and what was left out of it."""
+
+    data: dict[str, Any]
+    active_runs_left_out: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(self.data[name]) for name in SECTIONS}
+
+
+def paper_keys(papers: list[Paper]) -> dict[int, str]:
+    """pk -> the paper's archive key; ``papers`` must be in archive order."""
+    return {
+        p.pk: f"arXiv:{p.arxiv_id}" if p.arxiv_id else f"paper-{i}" for i, p in enumerate(papers, 1)
+    }
+
+
+def group_export() -> ExportResult:
+    papers = sorted(
+        Paper.objects.select_related("added_by").prefetch_related("tags"),
+        key=lambda p: (p.title, p.arxiv_id, p.doi, p.created_at, p.pk),
+    )
+    keys = paper_keys(papers)
+    reviews, active = _export_reviews(keys)
+    data = {
+        "format": ARCHIVE_FORMAT,
+        "version": ARCHIVE_VERSION,
+        "members": [
+            {**{f: getattr(m, f) for f in MEMBER_FIELDS}, "date_joined": _when(m.date_joined)}
+            for m in Member.objects.order_by("username")
+        ],
+        "tags": [{"slug": t.slug, "name": t.name} for t in Tag.objects.order_by("slug")],
+        "cohorts": _export_cohorts(),
+        "papers": [
+            {
+                "key": keys[p.pk],
+                **{f: getattr(p, f) for f in PAPER_FIELDS},
+                "tags": sorted(t.slug for t in p.tags.all()),
+                "added_by": _username(p.added_by),
+                "created_at": _when(p.created_at),
+            }
+            for p in papers
+        ],
+        "reading_lists": _export_reading_lists(keys),
+        "reviews": reviews,
+        "bookmarks": sorted(
+            (
+                {
+                    "member": b.member.username,
+                    "paper": keys[b.paper_id],
+                    "created_at": _when(b.created_at),
+                }
+                for b in Bookmark.objects.select_related("member")
+            ),
+            key=lambda row: (row["member"], row["paper"]),
+        ),
+    }
+    return ExportResult(data=data, active_runs_left_out=active)
+
+
+def _export_cohorts() -> list[dict[str, Any]]:
+    cohorts = Cohort.objects.prefetch_related(
+        models.Prefetch(
+            "memberships",
+            queryset=CohortMembership.objects.select_related("member").order_by("member__username"),
+        )
+    ).order_by("slug")
+    return [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "description": c.description,
+            "created_at": _when(c.created_at),
+            "memberships": [
+                {"member": m.member.username, "role": m.role, "joined": _day(m.joined)}
+                for m in c.memberships.all()
+            ],
+        }
+        for c in cohorts
+    ]
+
+
+def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
+    entries = ReadingListEntry.objects.select_related("presenter").order_by("number")
+    statuses = EntryStatus.objects.select_related("member").order_by("member__username")
+    lists = (
+        ReadingList.objects.select_related("cohort")
+        .prefetch_related(
+            models.Prefetch("entries", queryset=entries),
+            models.Prefetch("entries__statuses", queryset=statuses),
+        )
+        .order_by("slug")
+    )
+    return [
+        {
+            "slug": rl.slug,
+            "cohort": rl.cohort.slug,
+            "title": rl.title,
+            "description": rl.description,
+            "created_at": _when(rl.created_at),
+            "entries": [
+                {
+                    "number": e.number,
+                    "paper": keys[e.paper_id],
+                    "session_date": _day(e.session_date),
+                    "presenter": _username(e.presenter),
+                    "statuses": [
+                        {
+                            "member": s.member.username,
+                            "status": s.status,
+                            "updated_at": _when(s.updated_at),
+                        }
+                        for s in e.statuses.all()
+                    ],
+                }
+                for e in rl.entries.all()
+            ],
+        }
+        for rl in lists
+    ]
+
+
+def _export_reviews(keys: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
+    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
+    revisions = ReviewRevision.objects.select_related("published_by").order_by("number")
+    runs = ExperimentRun.objects.select_related("requested_by").order_by("created_at", "pk")
+    reviews = Review.objects.select_related("author").prefetch_related(
+        models.Prefetch("comments", queryset=comments),
+        models.Prefetch("revisions", queryset=revisions),
+        models.Prefetch("runs", queryset=runs),
+    )
+    out, active = [], 0
+    for r in reviews:
+        finished = [run for run in r.runs.all() if run.status not in RunStatus.active()]
+        active += len(r.runs.all()) - len(finished)
+        out.append(
+            {
+                "paper": keys[r.paper_id],
+                "author": r.author.username,
+                **{f: getattr(r, f) for f in REVIEW_FIELDS},
+                "created_at": _when(r.created_at),
+                "updated_at": _when(r.updated_at),
+                "published_at": _when(r.published_at),
+                "source_date": _when(r.source_date),
+                "revisions": [
+                    {
+                        "number": v.number,
+                        **{f: getattr(v, f) for f in REVIEW_TEXT},
+                        "published_by": _username(v.published_by),
+                        "created_at": _when(v.created_at),
+                    }
+                    for v in r.revisions.all()
+                ],
+                "comments": _export_comments(list(r.comments.all())),
+                "runs": [_export_run(run) for run in finished],
+            }
+        )
+    out.sort(key=lambda row: (row["paper"], row["author"]))
+    return out, active
+
+
+def _export_comments(comments: list[Comment]) -> list[dict[str, Any]]:
+    """Comments numbered 1, 2, … within their review; a reply names its parent's number."""
+    numbers = {c.pk: n for n, c in enumerate(comments, 1)}
+    return [
+        {
+            "id": numbers[c.pk],
+            "parent": numbers.get(c.parent_id) if c.parent_id else None,
+            "author": c.author.username,
+            "section": c.section,
+            "body": c.body,
+            "created_at": _when(c.created_at),
+            "updated_at": _when(c.updated_at),
+        }
+        for c in comments
+    ]
+
+
+def _export_run(run: ExperimentRun) -> dict[str, Any]:
+    figure = None
+    if run.figure:
+        try:
+            with run.figure.open("rb") as stored:
+                figure = stored.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            figure = None  # a lost or unreadable file: the run moves without its figure
+    return {
+        "requested_by": run.requested_by.username,
+        **{f: getattr(run, f) for f in RUN_FIELDS},
+        **{f: _when(getattr(run, f)) for f in RUN_TIMES},
+        "figure_svg": figure,
+    }
+
+
+def archive_json(data: dict[str, Any]) -> str:
+    """The canonical text: sorted keys, two-space indent, UTF-8 text kept readable."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -1,0 +1,418 @@
+"""``import_group``: an archive written by ``archive.group_export`` into an empty database.
+
+Every record is checked with the models' own validators; all problems are collected (one
+message per bad record) and then nothing is saved. Review and comment HTML is rendered
+again by ``reviews.markdown``, never taken from the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DataError, IntegrityError, models, transaction
+
+from .. import services
+from ..enums import RunStatus
+from ..importers.base import ImportRefused
+from ..markdown import render_markdown
+from ..models import (
+    Bookmark,
+    Cohort,
+    CohortMembership,
+    Comment,
+    EntryStatus,
+    ExperimentRun,
+    Member,
+    Paper,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+    ReviewRevision,
+    Tag,
+)
+from .archive import (
+    ARCHIVE_FORMAT,
+    ARCHIVE_VERSION,
+    MEMBER_FIELDS,
+    PAPER_FIELDS,
+    REVIEW_FIELDS,
+    REVIEW_TEXT,
+    RUN_FIELDS,
+    RUN_TIMES,
+    SECTIONS,
+)
+
+
+class ArchiveError(Exception):
+    """The archive cannot be imported; ``problems`` has one message per bad record."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the archive")
+        self.problems = problems
+
+
+def _parse_when(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"“{value}” has no time zone offset")
+    return parsed
+
+
+def _parse_day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        return " ".join(error.messages)
+    if isinstance(error, KeyError):
+        return f"missing or unknown “{error.args[0]}”"
+    return str(error) or type(error).__name__
+
+
+def database_is_empty() -> bool:
+    return not any(
+        model.objects.exists() for model in (Member, Cohort, Tag, Paper, ReadingList, Review)
+    )
+
+
+def group_import(data: Any) -> dict[str, int]:
+    """Load an archive into an empty database in one transaction; counts per section.
+
+    Raises ``ImportRefused`` for a database with data or an archive of another format,
+    ``ArchiveError`` with every bad record's message; either way nothing is saved.
+    """
+    if not isinstance(data, dict) or data.get("format") != ARCHIVE_FORMAT:
+        raise ImportRefused(f"This is not a StudyGroup archive (no “format”: “{ARCHIVE_FORMAT}”).")
+    if data.get("version") != ARCHIVE_VERSION:
+        raise ImportRefused(
+            f"This archive is format version {data.get('version')!r}; "
+            f"this version of the app reads version {ARCHIVE_VERSION}."
+        )
+    for name in SECTIONS:
+        if not isinstance(data.get(name, []), list):
+            raise ImportRefused(f"“{name}” in the archive must be a list.")
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            if not database_is_empty():
+                raise ImportRefused(
+                    "The database already has data. import_group only loads into an empty "
+                    "database (it never merges): create a new database, run migrate, then import."
+                )
+            importer = _Importer(data, written)
+            counts = importer.run()
+            if importer.problems:
+                raise ArchiveError(importer.problems)
+    except (IntegrityError, DataError) as error:
+        _delete(written)
+        raise ArchiveError([f"The archive breaks a database rule: {error}".strip()]) from None
+    except BaseException:
+        _delete(written)
+        raise
+    return counts
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+@dataclass
+class _Importer:
+    """Creates rows section by section, keeping the key -> row maps later sections need."""
+
+    data: dict[str, Any]
+    written: list[str]
+    problems: list[str] = field(default_factory=list)
+    members: dict[str, Member] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
+    cohorts: dict[str, Cohort] = field(default_factory=dict)
+    papers: dict[str, Paper] = field(default_factory=dict)
+    figures: list[tuple[ExperimentRun, str]] = field(default_factory=list)
+    # auto_now / auto_now_add overwrite timestamps on insert; they are put back afterwards.
+    stamps: dict[type[models.Model], list[tuple[models.Model, dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        rows = self.data.get(name) or []
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                self.problems.append(f"{name}[{i}]: not an object")
+        return [row for row in rows if isinstance(row, dict)]
+
+    @contextmanager
+    def record(self, where: str) -> Iterator[None]:
+        """Collect what is wrong with one record and go on with the next."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as error:
+            self.problems.append(f"{where}: {_describe(error)}")
+
+    def member(self, username: str | None) -> Member | None:
+        return None if username is None else self.members[username]
+
+    def checked(self, obj: models.Model, *, exclude: tuple[str, ...] = ()) -> models.Model:
+        obj.full_clean(exclude=list(exclude), validate_unique=False)
+        return obj
+
+    def stamp(self, obj: models.Model, **values: Any) -> models.Model:
+        self.stamps.setdefault(type(obj), []).append((obj, values))
+        return obj
+
+    def unique(self, seen: set[Any], key: Any, label: str) -> None:
+        if key in seen:
+            raise ValueError(f"{label} appears twice")
+        seen.add(key)
+
+    def run(self) -> dict[str, int]:
+        steps: list[Callable[[], None]] = [
+            self.import_members,
+            self.import_tags,
+            self.import_cohorts,
+            self.import_papers,
+            self.import_reading_lists,
+            self.import_reviews,
+            self.import_bookmarks,
+        ]
+        for step in steps:
+            step()
+            if self.problems:  # later sections would only repeat "unknown key" messages
+                return {}
+        self.restore_stamps()
+        for paper in self.papers.values():
+            services.paper_refresh_search_text(paper=paper)
+        self.write_figures()
+        return {name: len(self.rows(name)) for name in SECTIONS}
+
+    def import_members(self) -> None:
+        new, seen = [], set()
+        for i, row in enumerate(self.rows("members")):
+            with self.record(f"members[{i}] {row.get('username', '')!s}"):
+                self.unique(seen, row["username"], "this username")
+                member = Member(**{f: row[f] for f in MEMBER_FIELDS})
+                member.date_joined = _parse_when(row["date_joined"])
+                member.set_unusable_password()
+                new.append(self.checked(member, exclude=("password",)))
+        for member in Member.objects.bulk_create(new):
+            self.members[member.username] = member
+
+    def import_tags(self) -> None:
+        new, seen = [], set()
+        for i, row in enumerate(self.rows("tags")):
+            with self.record(f"tags[{i}] {row.get('slug', '')!s}"):
+                self.unique(seen, row["slug"], "this tag")
+                new.append(self.checked(Tag(slug=row["slug"], name=row["name"])))
+        self.tags = {t.slug: t for t in Tag.objects.bulk_create(new)}
+
+    def import_cohorts(self) -> None:
+        new, seen = [], set()
+        memberships: list[tuple[int, dict[str, Any]]] = []
+        for i, row in enumerate(self.rows("cohorts")):
+            with self.record(f"cohorts[{i}] {row.get('slug', '')!s}"):
+                self.unique(seen, row["slug"], "this cohort")
+                cohort = Cohort(slug=row["slug"], name=row["name"], description=row["description"])
+                new.append(
+                    self.stamp(self.checked(cohort), created_at=_parse_when(row["created_at"]))
+                )
+                memberships += [(len(new) - 1, m) for m in row["memberships"]]
+        cohorts = Cohort.objects.bulk_create(new)
+        self.cohorts = {c.slug: c for c in cohorts}
+        links = []
+        for index, row in memberships:
+            cohort = cohorts[index]
+            with self.record(f"cohorts {cohort.slug} memberships"):
+                link = CohortMembership(
+                    cohort=cohort,
+                    member=self.members[row["member"]],
+                    role=row["role"],
+                    joined=_parse_day(row["joined"]),
+                )
+                links.append(self.checked(link, exclude=("cohort", "member")))
+        CohortMembership.objects.bulk_create(links)
+
+    def import_papers(self) -> None:
+        new, seen, tag_links = [], set(), []
+        for i, row in enumerate(self.rows("papers")):
+            with self.record(f"papers[{i}] {row.get('key', '')!s}"):
+                self.unique(seen, row["key"], "this paper key")
+                paper = Paper(
+                    **{f: row[f] for f in PAPER_FIELDS}, added_by=self.member(row["added_by"])
+                )
+                tags = [self.tags[slug] for slug in row["tags"]]
+                new.append(
+                    self.stamp(
+                        self.checked(paper, exclude=("added_by",)),
+                        created_at=_parse_when(row["created_at"]),
+                    )
+                )
+                tag_links.append((row["key"], tags))
+        for (key, _tags), paper in zip(tag_links, Paper.objects.bulk_create(new), strict=True):
+            self.papers[key] = paper
+        Through = Paper.tags.through
+        Through.objects.bulk_create(
+            Through(paper=self.papers[key], tag=tag) for key, tags in tag_links for tag in tags
+        )
+
+    def import_reading_lists(self) -> None:
+        for i, row in enumerate(self.rows("reading_lists")):
+            with self.record(f"reading_lists[{i}] {row.get('slug', '')!s}"):
+                rl = ReadingList(
+                    cohort=self.cohorts[row["cohort"]],
+                    slug=row["slug"],
+                    title=row["title"],
+                    description=row["description"],
+                )
+                self.checked(rl, exclude=("cohort",)).save()
+                self.stamp(rl, created_at=_parse_when(row["created_at"]))
+                entries = []
+                for entry_row in row["entries"]:
+                    entry = ReadingListEntry(
+                        reading_list=rl,
+                        number=entry_row["number"],
+                        paper=self.papers[entry_row["paper"]],
+                        session_date=_parse_day(entry_row["session_date"]),
+                        presenter=self.member(entry_row["presenter"]),
+                    )
+                    exclude = ("reading_list", "paper", "presenter")
+                    entries.append(self.checked(entry, exclude=exclude))
+                statuses = []
+                for entry, entry_row in zip(
+                    ReadingListEntry.objects.bulk_create(entries), row["entries"], strict=True
+                ):
+                    for s in entry_row["statuses"]:
+                        status = EntryStatus(
+                            entry=entry, member=self.members[s["member"]], status=s["status"]
+                        )
+                        self.checked(status, exclude=("entry", "member"))
+                        statuses.append(self.stamp(status, updated_at=_parse_when(s["updated_at"])))
+                EntryStatus.objects.bulk_create(statuses)
+
+    def import_reviews(self) -> None:
+        new, seen = [], set()
+        for i, row in enumerate(self.rows("reviews")):
+            where = f"reviews[{i}] {row.get('paper')!s} by {row.get('author')!s}"
+            with self.record(where):
+                self.unique(seen, (row["paper"], row["author"]), "this review")
+                content = services.ReviewContent(
+                    language=row["language"], **{f: row[f] for f in REVIEW_TEXT}
+                )
+                content.validate()
+                review = Review(
+                    paper=self.papers[row["paper"]],
+                    author=self.members[row["author"]],
+                    **{f: row[f] for f in REVIEW_FIELDS},
+                    **content.rendered(),
+                    published_at=_parse_when(row["published_at"]),
+                    source_date=_parse_when(row["source_date"]),
+                )
+                self.checked(review, exclude=("paper", "author"))
+                self.stamp(
+                    review,
+                    created_at=_parse_when(row["created_at"]),
+                    updated_at=_parse_when(row["updated_at"]),
+                )
+                new.append((review, row))
+        Review.objects.bulk_create([review for review, _row in new])
+        revisions, runs = [], []
+        for review, row in new:
+            where = f"review {row['paper']} by {row['author']}"
+            with self.record(f"{where} revisions"):
+                for v in row["revisions"]:
+                    revision = ReviewRevision(
+                        review=review,
+                        number=v["number"],
+                        published_by=self.member(v["published_by"]),
+                        **{f: v[f] for f in REVIEW_TEXT},
+                    )
+                    self.checked(revision, exclude=("review", "published_by"))
+                    revisions.append(self.stamp(revision, created_at=_parse_when(v["created_at"])))
+            with self.record(f"{where} comments"):
+                self.import_comments(review, row["comments"])
+            with self.record(f"{where} runs"):
+                runs += [(self.run_row(review, r), r["figure_svg"]) for r in row["runs"]]
+        ReviewRevision.objects.bulk_create(revisions)
+        created = ExperimentRun.objects.bulk_create([run for run, _svg in runs])
+        self.figures = [(run, svg) for run, (_run, svg) in zip(created, runs, strict=True) if svg]
+
+    def import_comments(self, review: Review, rows: list[dict[str, Any]]) -> None:
+        """Comments in archive order (so ids keep it), then the replies' parents."""
+        new, by_number = [], {}
+        for row in rows:
+            comment = Comment(
+                review=review,
+                author=self.members[row["author"]],
+                section=row["section"],
+                body=row["body"],
+                body_html=str(render_markdown(row["body"], id_prefix=f"c{review.pk}-")),
+            )
+            self.checked(comment, exclude=("review", "author", "parent"))
+            self.unique(set(by_number), row["id"], f"comment {row['id']}")
+            by_number[row["id"]] = comment
+            new.append((comment, row))
+            self.stamp(
+                comment,
+                created_at=_parse_when(row["created_at"]),
+                updated_at=_parse_when(row["updated_at"]),
+            )
+        Comment.objects.bulk_create([comment for comment, _row in new])
+        replies = []
+        for comment, row in new:
+            if row["parent"] is not None:
+                if row["parent"] not in by_number or row["parent"] == row["id"]:
+                    raise ValueError(f"comment {row['id']} replies to an unknown comment")
+                comment.parent = by_number[row["parent"]]
+                replies.append(comment)
+        Comment.objects.bulk_update(replies, ["parent"])
+
+    def run_row(self, review: Review, row: dict[str, Any]) -> ExperimentRun:
+        run = ExperimentRun(
+            review=review,
+            requested_by=self.members[row["requested_by"]],
+            **{f: row[f] for f in RUN_FIELDS},
+            **{f: _parse_when(row[f]) for f in RUN_TIMES},
+        )
+        if run.status in RunStatus.active():
+            raise ValueError("a queued or running run cannot be imported")
+        if not isinstance(row["figure_svg"], str | None):
+            raise ValueError("figure_svg must be SVG text or null")
+        return self.checked(run, exclude=("review", "requested_by", "figure"))
+
+    def import_bookmarks(self) -> None:
+        new, seen = [], set()
+        for i, row in enumerate(self.rows("bookmarks")):
+            with self.record(f"bookmarks[{i}]"):
+                self.unique(seen, (row["member"], row["paper"]), "this bookmark")
+                bookmark = Bookmark(
+                    member=self.members[row["member"]], paper=self.papers[row["paper"]]
+                )
+                new.append(self.stamp(bookmark, created_at=_parse_when(row["created_at"])))
+        Bookmark.objects.bulk_create(new)
+
+    def restore_stamps(self) -> None:
+        for model, pairs in self.stamps.items():
+            names = sorted({name for _obj, values in pairs for name in values})
+            for obj, values in pairs:
+                for name, value in values.items():
+                    setattr(obj, name, value)
+            model.objects.bulk_update([obj for obj, _values in pairs], names, batch_size=500)
+
+    def write_figures(self) -> None:
+        for run, svg in self.figures:
+            name = default_storage.save(f"runs/run-{run.pk}.svg", ContentFile(svg.encode()))
+            self.written.append(name)
+            run.figure = name
+        runs = [run for run, _svg in self.figures]
+        ExperimentRun.objects.bulk_update(runs, ["figure"], batch_size=500)

@@ -1,0 +1,194 @@
+"""A review as a Markdown blog post with YAML front matter, for Hugo or Jekyll.
+
+The sections are the stored Markdown, unchanged, so ``$…$`` math reaches the blog as
+written; the blog's own math renderer (KaTeX or MathJax, switched on by ``math: true``)
+draws it. A review with finished demo runs becomes a Hugo page bundle: a ZIP holding
+``<slug>/index.md`` and ``<slug>/figures/<experiment>-<run id>.svg``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..enums import Language, RunStatus, RunVerdict, Section
+from ..models import ExperimentRun, Review
+
+# Headings in the review's own language, not the reader's: the post is the author's text.
+SECTION_HEADINGS = {
+    Language.KOREAN: {
+        Section.INTRODUCTION: "소개",
+        Section.CORE_ALGORITHM: "핵심 알고리즘",
+        Section.RESULTS: "결과",
+        Section.THOUGHTS: "소감",
+    },
+    Language.ENGLISH: {
+        Section.INTRODUCTION: "Introduction",
+        Section.CORE_ALGORITHM: "Core algorithm",
+        Section.RESULTS: "Results",
+        Section.THOUGHTS: "My thoughts",
+    },
+}
+RUNS_HEADING = {Language.KOREAN: "데모 실험", Language.ENGLISH: "Demo experiments"}
+VERDICT_LABELS = {
+    Language.KOREAN: {
+        RunVerdict.REPRODUCED: "재현됨",
+        RunVerdict.NOT_REPRODUCED: "재현되지 않음",
+        RunVerdict.INCONCLUSIVE: "판단 보류",
+    },
+    Language.ENGLISH: {
+        RunVerdict.REPRODUCED: "Reproduced",
+        RunVerdict.NOT_REPRODUCED: "Not reproduced",
+        RunVerdict.INCONCLUSIVE: "Inconclusive",
+    },
+}
+
+# Characters YAML (1.1, as PyYAML and Ruby's Psych read it) treats as line breaks, which a
+# JSON string leaves raw; escaped so a title holding one stays on its line.
+_YAML_BREAKS = {"\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file for the browser: its name, media type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A run's stored SVG, with where the post links it and the line under it."""
+
+    path: str
+    svg: bytes
+    run: ExperimentRun
+
+
+def yaml_string(value: str) -> str:
+    """A double-quoted YAML scalar: safe for colons, quotes, ``#`` and Korean text.
+
+    A JSON string is a valid YAML double-quoted scalar; only the YAML-only line breaks
+    need escaping on top.
+    """
+    quoted = json.dumps(value, ensure_ascii=False)
+    for char, escape in _YAML_BREAKS.items():
+        quoted = quoted.replace(char, escape)
+    return quoted
+
+
+def post_date(review: Review) -> datetime:
+    return review.published_at or review.updated_at or review.created_at
+
+
+def has_math(review: Review) -> bool:
+    # The renderer's own decision: `$5 and $10` or `$x$` inside code is not math.
+    return any("<math" in getattr(review, f"{s.value}_html") for s in Section)
+
+
+def post_slug(review: Review) -> str:
+    return slugify(review.paper.title, allow_unicode=True)[:80].strip("-") or f"review-{review.pk}"
+
+
+def front_matter(review: Review) -> str:
+    paper = review.paper
+    date = timezone.localtime(post_date(review)).replace(microsecond=0)
+    lines = [
+        "---",
+        f"title: {yaml_string(paper.title)}",
+        f"date: {date.isoformat()}",
+        f"author: {yaml_string(review.author.name)}",
+    ]
+    tags = sorted(tag.name for tag in paper.tags.all())
+    lines.append("tags: []" if not tags else "tags:")
+    lines += [f"  - {yaml_string(tag)}" for tag in tags]
+    if review.tldr:
+        lines.append(f"summary: {yaml_string(review.tldr)}")
+    lines.append(f"lang: {review.language}")
+    if has_math(review):
+        lines.append("math: true")
+    if not review.is_published:
+        lines.append("draft: true")
+    lines.append(f"paper_title: {yaml_string(paper.title)}")
+    if paper.arxiv_id:
+        lines.append(f"arxiv: {yaml_string(paper.arxiv_id)}")
+    if paper.doi:
+        lines.append(f"doi: {yaml_string(paper.doi)}")
+    if paper.year:
+        lines.append(f"paper_year: {paper.year}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _section_text(text: str) -> str:
+    return text.replace("\r\n", "\n").strip("\n")
+
+
+def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
+    """Front matter, the TL;DR, the non-empty sections, then the run figures if any."""
+    language = review.language if review.language in SECTION_HEADINGS else Language.ENGLISH
+    headings = SECTION_HEADINGS[language]
+    parts = [front_matter(review)]
+    if review.tldr:
+        tldr = " ".join(review.tldr.split())
+        parts.append(f"> **TL;DR** {tldr}\n")
+    for section in Section:
+        text = _section_text(getattr(review, section.value))
+        if text:
+            parts.append(f"## {headings[section]}\n\n{text}\n")
+    if figures:
+        lines = [f"## {RUNS_HEADING[language]}\n"]
+        verdicts = VERDICT_LABELS[language]
+        for figure in figures:
+            run = figure.run
+            lines.append(f"![{run.experiment} #{run.pk}]({figure.path})\n")
+            verdict = verdicts.get(run.verdict, "")
+            reason = " ".join(run.verdict_reason.split())
+            line = " — ".join(p for p in (f"**{verdict}**" if verdict else "", reason) if p)
+            if line:
+                lines.append(f"{line}\n")
+        parts.append("\n".join(lines))
+    return "\n".join(parts)
+
+
+def run_figures(review: Review) -> list[Figure]:
+    """Figures of the review's succeeded runs, oldest first; a missing file is left out."""
+    runs = review.runs.filter(status=RunStatus.SUCCEEDED).exclude(figure="").defer("series")
+    figures = []
+    for run in runs.order_by("created_at", "pk"):
+        try:
+            with run.figure.open("rb") as stored:
+                svg = stored.read()
+        except OSError:
+            continue
+        figures.append(
+            Figure(path=f"figures/{slugify(run.experiment)}-{run.pk}.svg", svg=svg, run=run)
+        )
+    return figures
+
+
+def review_download(review: Review) -> Download:
+    """``<slug>.md``, or ``<slug>.zip`` (a Hugo page bundle) when the review has figures."""
+    slug = post_slug(review)
+    figures = run_figures(review)
+    text = review_markdown(review, figures)
+    if not figures:
+        return Download(f"{slug}.md", "text/markdown; charset=utf-8", text.encode())
+    buffer = io.BytesIO()
+    stamp = timezone.localtime(post_date(review)).timetuple()[:6]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        # A fixed timestamp keeps the ZIP identical from one download to the next.
+        bundle.writestr(
+            zipfile.ZipInfo(f"{slug}/index.md", stamp), text.encode(), zipfile.ZIP_DEFLATED
+        )
+        for figure in figures:
+            info = zipfile.ZipInfo(f"{slug}/{figure.path}", stamp)
+            bundle.writestr(info, figure.svg, zipfile.ZIP_DEFLATED)
+    return Download(f"{slug}.zip", "application/zip", buffer.getvalue())

@@ -1,0 +1,41 @@
+"""What every paper importer produces: one ``PaperData`` per paper it understood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Inputs larger than this are refused before parsing (uploads, pastes, fetched documents).
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class PaperData:
+    """A paper as read from a citation line, a BibTeX entry or the arXiv API.
+
+    ``problems`` lists what could not be read (shown in the preview); an item with a title
+    can still be imported, one without cannot.
+    """
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    venue: str = ""
+    arxiv_id: str = ""
+    doi: str = ""
+    url: str = ""
+    abstract: str = ""
+    number: int | None = None
+    raw: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def importable(self) -> bool:
+        return bool(self.title.strip())
+
+
+class ImportRefused(Exception):
+    """Input that cannot be imported at all; ``message`` is shown to the member."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

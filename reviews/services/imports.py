@@ -1,0 +1,355 @@
+"""Saving imported papers: duplicates merged, numbered reading-list entries, one transaction.
+
+A batch is first planned without writing (the preview shows the plan), then saved. Duplicates
+are recognised by arXiv id, then DOI, then normalised title, against the database and within
+the batch; a duplicate only fills the empty fields of the paper it matches, never overwrites.
+
+Numbering: an item keeps its own number when that number is free on the list. When the number
+belongs to another paper, or the item has none, the entry is numbered after the highest number
+(on the list or in the batch) and the report says so; the paper is never dropped for it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from ..importers.base import PaperData
+from ..models import Member, Paper, ReadingList, ReadingListEntry
+from . import paper_save
+
+# Fields an import may fill on a paper; only empty ones are ever filled.
+ARXIV_VERSION_RE = re.compile(r"v\d+$")
+MERGE_FIELDS = ("authors", "year", "venue", "arxiv_id", "doi", "url", "abstract")
+
+
+def normalize_title(title: str) -> str:
+    """NFKC, case-folded, punctuation and symbols dropped, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    kept = (" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
+    return " ".join("".join(kept).split())
+
+
+def item_label(item: PaperData, index: int) -> str:
+    """How messages name an item: its BibTeX key, its list number, or its position."""
+    if item.raw.lstrip().startswith("@"):
+        key = item.raw.split("{", 1)[-1].split("(", 1)[-1].split(",", 1)[0].strip()
+        if key:
+            return key
+    if item.number is not None:
+        return _("No. %(number)s") % {"number": item.number}
+    return _("item %(index)s") % {"index": index + 1}
+
+
+@dataclass
+class PlannedItem:
+    """What one item will do: create a paper, merge into one, or be skipped."""
+
+    item: PaperData
+    label: str
+    match: Paper | None = None  # an existing paper this item is a duplicate of
+    matched_by: str = ""
+    same_as: int | None = None  # index of an earlier item in the batch with the same paper
+    same_as_label: str = ""
+    errors: list[str] = field(default_factory=list)
+    skip_reason: str = ""
+    entry_number: int | None = None
+    entry_note: str = ""
+
+    @property
+    def matched_by_label(self) -> str:
+        labels = {"arxiv": _("arXiv id"), "doi": _("DOI"), "title": _("title")}
+        return labels.get(self.matched_by, "")
+
+    @property
+    def status(self) -> str:
+        if self.skip_reason or self.errors:
+            return "skip"
+        if self.match is not None:
+            return "existing"
+        return "duplicate" if self.same_as is not None else "new"
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``skipped`` and ``notes`` are messages for the member."""
+
+    created: list[Paper] = field(default_factory=list)
+    merged: list[Paper] = field(default_factory=list)
+    entries: list[ReadingListEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def imported_anything(self) -> bool:
+        return bool(self.created or self.merged or self.entries)
+
+
+class _Index:
+    """Duplicate lookup by arXiv id, DOI and normalised title, over the database and batch."""
+
+    def __init__(self, items: list[PaperData]) -> None:
+        arxiv_ids = {i.arxiv_id for i in items if i.arxiv_id}
+        dois = {i.doi.lower() for i in items if i.doi}
+        # Titles are compared normalised, which SQL cannot do alike; a group's paper table is
+        # small enough (thousands of rows) to read the (pk, title) pairs once per batch.
+        wanted = {normalize_title(i.title) for i in items if i.importable}
+        title_pks: dict[str, int] = {}
+        for pk, title in Paper.objects.order_by("pk").values_list("pk", "title"):
+            key = normalize_title(title)
+            if key in wanted:
+                title_pks.setdefault(key, pk)
+        candidates = Q(pk__in=title_pks.values()) | Q(arxiv_id__in=arxiv_ids)
+        if dois:
+            candidates |= Q(doi_lower__in=dois)
+        papers = {
+            p.pk: p
+            for p in Paper.objects.annotate(doi_lower=Lower("doi"))
+            .filter(candidates)
+            .order_by("pk")
+        }
+        self.keys: dict[tuple[str, str], Paper | int] = {}
+        for paper in papers.values():
+            if paper.arxiv_id:
+                self.keys.setdefault(("arxiv", paper.arxiv_id), paper)
+            if paper.doi:
+                self.keys.setdefault(("doi", paper.doi.lower()), paper)
+        for key, pk in title_pks.items():
+            self.keys.setdefault(("title", key), papers[pk])
+
+    @staticmethod
+    def item_keys(item: PaperData) -> list[tuple[str, str]]:
+        keys = []
+        if item.arxiv_id:
+            keys.append(("arxiv", item.arxiv_id))
+        if item.doi:
+            keys.append(("doi", item.doi.lower()))
+        keys.append(("title", normalize_title(item.title)))
+        return keys
+
+    def find(self, item: PaperData, batch: list[PaperData]) -> tuple[Paper | int | None, str]:
+        """The existing paper or earlier batch index this item duplicates, and by what."""
+        for key in self.item_keys(item):
+            target = self.keys.get(key)
+            if target is None:
+                continue
+            other = target if isinstance(target, Paper) else batch[target]
+            # Same title but different arXiv ids or DOIs: two papers that share a title.
+            if key[0] == "title" and _conflicting_ids(item, other):
+                continue
+            return target, key[0]
+        return None, ""
+
+    def remember(self, item: PaperData, target: Paper | int) -> None:
+        for key in self.item_keys(item):
+            self.keys.setdefault(key, target)
+
+
+def _conflicting_ids(item: PaperData, other: PaperData | Paper) -> bool:
+    return bool(
+        (item.arxiv_id and other.arxiv_id and item.arxiv_id != other.arxiv_id)
+        or (item.doi and other.doi and item.doi.lower() != other.doi.lower())
+    )
+
+
+def _validate(item: PaperData) -> list[str]:
+    """The model's own validators on the item as a paper (uniqueness is the merge's job).
+
+    Authors are checked after matching: a duplicate without authors is fine, a new paper is not.
+    """
+    paper = _new_paper(item, by=None)
+    messages = []
+    try:
+        paper.full_clean(
+            exclude=None if item.authors else ["authors"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        for name, errors in error.message_dict.items():
+            label = Paper._meta.get_field(name).verbose_name if name != "__all__" else ""
+            messages += [f"{label}: {message}" if label else message for message in errors]
+    # The paper_year_range constraint, checked here without a query per item.
+    if item.year is not None and not 1900 <= item.year <= 2100:
+        messages.append(_("The year %(year)s is out of range.") % {"year": item.year})
+    return messages
+
+
+def _new_paper(item: PaperData, *, by: Member | None) -> Paper:
+    return Paper(
+        title=item.title.strip(),
+        authors=list(item.authors),
+        year=item.year,
+        venue=item.venue,
+        arxiv_id=item.arxiv_id,
+        doi=item.doi,
+        url=item.url,
+        abstract=item.abstract,
+        added_by=by,
+    )
+
+
+def papers_import_preview(
+    *, items: list[PaperData], reading_list: ReadingList | None = None
+) -> list[PlannedItem]:
+    """What ``papers_import`` would do with these items, without writing anything."""
+    # Versions of an arXiv paper are one paper: ids are kept without their "v2" suffix.
+    items = [replace(i, arxiv_id=ARXIV_VERSION_RE.sub("", i.arxiv_id.strip())) for i in items]
+    index = _Index(items)
+    plan = [PlannedItem(item=item, label=item_label(item, n)) for n, item in enumerate(items)]
+    for n, planned in enumerate(plan):
+        item = planned.item
+        if not item.importable:
+            planned.skip_reason = "; ".join(item.problems) or _("Nothing could be read.")
+            continue
+        planned.errors = _validate(item)
+        if planned.errors:
+            continue
+        target, matched_by = index.find(item, items)
+        planned.matched_by = matched_by
+        if isinstance(target, Paper):
+            planned.match = target
+        elif target is not None:
+            planned.same_as = target
+            planned.same_as_label = plan[target].label
+        elif not item.authors:
+            planned.errors.append(_("No authors found; a new paper needs at least one."))
+            continue
+        index.remember(item, n if target is None else target)
+    if reading_list is not None:
+        _plan_entries(plan, reading_list)
+    return plan
+
+
+def _plan_entries(plan: list[PlannedItem], reading_list: ReadingList) -> None:
+    rows = reading_list.entries.select_related("paper").order_by("number")
+    taken = {entry.number: entry.paper for entry in rows}
+    on_list = {paper.pk: number for number, paper in taken.items()}
+    claimed: set[int] = set()
+    # A paper counts once per batch: the existing pk, or the index of the item that creates it.
+    paper_entry: dict[tuple[str, int], PlannedItem] = {}
+    wanting: list[PlannedItem] = []
+    for n, planned in enumerate(plan):
+        if planned.status == "skip":
+            continue
+        if planned.match is not None:
+            paper_key = ("pk", planned.match.pk)
+        else:
+            paper_key = ("item", planned.same_as if planned.same_as is not None else n)
+        if paper_key[0] == "pk" and paper_key[1] in on_list:
+            planned.entry_note = _("Already on the list as No. %(number)s.") % {
+                "number": on_list[paper_key[1]]
+            }
+            continue
+        if paper_key in paper_entry:
+            planned.entry_note = _("Same paper as %(label)s; one entry.") % {
+                "label": paper_entry[paper_key].label
+            }
+            continue
+        paper_entry[paper_key] = planned
+        wanting.append(planned)
+    deferred = []
+    for planned in wanting:
+        number = planned.item.number
+        if number is not None and number not in taken and number not in claimed:
+            planned.entry_number = number
+            claimed.add(number)
+        else:
+            deferred.append(planned)
+    next_number = max([*taken, *claimed], default=0)
+    for planned in deferred:
+        next_number += 1
+        number = planned.item.number
+        if number is not None:
+            holder = taken.get(number)
+            holder_title = holder.title if holder else _("another item in this batch")
+            planned.entry_note = _("No. %(number)s is taken by “%(title)s”; numbered %(new)s.") % {
+                "number": number,
+                "title": holder_title,
+                "new": next_number,
+            }
+        planned.entry_number = next_number
+
+
+@transaction.atomic
+def papers_import(
+    *, items: list[PaperData], by: Member, reading_list: ReadingList | None = None
+) -> ImportReport:
+    """Create or merge the papers and number them on the list, all or nothing.
+
+    Raises ``ValidationError`` with one message per invalid item, saving nothing, and
+    ``PermissionDenied`` when a member who is not an organizer targets a reading list.
+    """
+    if reading_list is not None:
+        if not by.is_staff:
+            raise PermissionDenied(_("Only organizers can add papers to a reading list."))
+        # Two imports into one list take turns, so their numbers cannot collide.
+        reading_list = ReadingList.objects.select_for_update().get(pk=reading_list.pk)
+    plan = papers_import_preview(items=items, reading_list=reading_list)
+    errors = [f"{p.label} “{p.item.title[:80]}”: {message}" for p in plan for message in p.errors]
+    if errors:
+        raise ValidationError(errors)
+
+    report = ImportReport()
+    papers: dict[int, Paper] = {}  # item index -> the paper it ended up as
+    for n, planned in enumerate(plan):
+        item = planned.item
+        if planned.status == "skip":
+            report.skipped.append(f"{planned.label}: {planned.skip_reason}")
+            continue
+        if planned.status == "new":
+            papers[n] = _save(_new_paper(item, by=by), planned)
+            report.created.append(papers[n])
+            continue
+        paper = planned.match if planned.match is not None else papers[planned.same_as]
+        papers[n] = paper
+        if _fill_empty(paper, item):
+            _save(paper, planned)
+        if planned.match is not None and paper not in report.merged:
+            report.merged.append(paper)
+
+    if reading_list is not None:
+        new_entries = []
+        for n, planned in enumerate(plan):
+            if planned.entry_note:
+                report.notes.append(f"{planned.label}: {planned.entry_note}")
+            if planned.entry_number is not None:
+                new_entries.append(
+                    ReadingListEntry(
+                        reading_list=reading_list, number=planned.entry_number, paper=papers[n]
+                    )
+                )
+        try:
+            with transaction.atomic():
+                report.entries = ReadingListEntry.objects.bulk_create(new_entries)
+        except IntegrityError:
+            raise ValidationError(
+                _("The reading list changed during the import; nothing was saved. Try again.")
+            ) from None
+    return report
+
+
+def _fill_empty(paper: Paper, item: PaperData) -> bool:
+    """Copy the item's values into the paper's empty fields; True if anything changed."""
+    changed = False
+    for name in MERGE_FIELDS:
+        value = getattr(item, name)
+        if value and not getattr(paper, name):
+            setattr(paper, name, list(value) if name == "authors" else value)
+            changed = True
+    return changed
+
+
+def _save(paper: Paper, planned: PlannedItem) -> Paper:
+    try:
+        return paper_save(paper=paper)
+    except ValidationError as error:
+        messages = [f"{planned.label}: {m}" for m in error.messages]
+        raise ValidationError(messages) from None

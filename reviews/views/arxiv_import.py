@@ -1,0 +1,186 @@
+"""Add a paper from arXiv: look up an id or link, check the prefilled form, save.
+
+When arXiv cannot be reached the page says why and keeps the paper form open, so the
+member can type the details in by hand instead of losing the visit.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from .. import services
+from ..importers.arxiv import fetch_arxiv, parse_arxiv_id
+from ..importers.base import PaperData
+from ..importers.fetch import FetchError
+from ..models import Paper
+from ..validators import validate_doi
+
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+class ArxivLookupForm(forms.Form):
+    query = forms.CharField(
+        label=gettext_lazy("arXiv id or link"),
+        max_length=300,
+        help_text=gettext_lazy("For example 1711.09846, arXiv:2201.02177v2 or an arxiv.org link."),
+    )
+
+    def clean_query(self) -> str:
+        arxiv_id = parse_arxiv_id(self.cleaned_data["query"])
+        if arxiv_id is None:
+            raise ValidationError(
+                _("That is not an arXiv id or arxiv.org link (like 1711.09846)."),
+                code="invalid_arxiv_id",
+            )
+        return arxiv_id
+
+
+class PaperImportForm(forms.Form):
+    """The paper as it will be saved; every field can be corrected before saving."""
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500)
+    authors = forms.CharField(
+        label=gettext_lazy("Authors"),
+        required=False,
+        max_length=20000,
+        help_text=gettext_lazy("One per line."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2100
+    )
+    venue = forms.CharField(label=gettext_lazy("Venue"), required=False, max_length=200)
+    abstract = forms.CharField(
+        label=gettext_lazy("Abstract"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    arxiv_id = forms.CharField(label=gettext_lazy("arXiv id"), required=False, max_length=300)
+    doi = forms.CharField(label=gettext_lazy("DOI"), required=False, max_length=200)
+    url = forms.URLField(label=gettext_lazy("Paper URL"), required=False, max_length=500)
+
+    def clean_authors(self) -> list[str]:
+        lines = self.cleaned_data["authors"].splitlines()
+        return [" ".join(line.split()) for line in lines if line.strip()]
+
+    def clean_arxiv_id(self) -> str:
+        value = self.cleaned_data["arxiv_id"]
+        if not value:
+            return ""
+        arxiv_id = parse_arxiv_id(value)
+        if arxiv_id is None:
+            raise ValidationError(
+                _("“%(value)s” is not an arXiv id (like 1803.05407 or cs/0112017)."),
+                params={"value": value},
+                code="invalid_arxiv_id",
+            )
+        return arxiv_id
+
+    def clean_doi(self) -> str:
+        value = self.cleaned_data["doi"]
+        # Members paste DOIs as links as often as bare; store the bare form.
+        for prefix in DOI_PREFIXES:
+            if value.lower().startswith(prefix):
+                value = value[len(prefix) :].strip()
+        validate_doi(value)
+        return value
+
+    @classmethod
+    def initial_from(cls, data: PaperData) -> dict[str, object]:
+        return {
+            "title": data.title,
+            "authors": "\n".join(data.authors),
+            "year": data.year,
+            "venue": data.venue,
+            "abstract": data.abstract,
+            "arxiv_id": data.arxiv_id,
+            "doi": data.doi,
+            "url": data.url,
+        }
+
+
+def _existing_paper(*, arxiv_id: str, doi: str) -> Paper | None:
+    """The group's paper with this arXiv id or DOI (DOIs compare case-insensitively)."""
+    if arxiv_id:
+        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+        if paper is not None:
+            return paper
+    if doi:
+        return Paper.objects.filter(doi__iexact=doi).order_by("pk").first()
+    return None
+
+
+def _go_to_existing(request: HttpRequest, paper: Paper) -> HttpResponse:
+    messages.info(
+        request,
+        _("“%(title)s” is already in the group; here it is.") % {"title": paper.title},
+    )
+    return redirect(paper)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def arxiv_import(request: HttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "fetch") if request.method == "POST" else ""
+    lookup = ArxivLookupForm(request.POST if action == "fetch" else None)
+    paper_form: PaperImportForm | None = None
+    fetch_error = ""
+
+    if action == "fetch" and lookup.is_valid():
+        arxiv_id = lookup.cleaned_data["query"]
+        existing = _existing_paper(arxiv_id=arxiv_id, doi="")
+        if existing is not None:
+            return _go_to_existing(request, existing)
+        try:
+            data = fetch_arxiv(arxiv_id)
+        except FetchError as error:
+            fetch_error = error.message
+            data = PaperData(arxiv_id=arxiv_id, url=f"https://arxiv.org/abs/{arxiv_id}")
+        existing = _existing_paper(arxiv_id="", doi=data.doi)
+        if existing is not None:
+            return _go_to_existing(request, existing)
+        paper_form = PaperImportForm(initial=PaperImportForm.initial_from(data))
+    elif action == "save":
+        paper_form = PaperImportForm(request.POST)
+        if paper_form.is_valid():
+            response = _save(request, paper_form)
+            if response is not None:
+                return response
+    elif request.GET.get("manual"):
+        paper_form = PaperImportForm()
+
+    context = {"lookup": lookup, "paper_form": paper_form, "fetch_error": fetch_error}
+    return render(request, "reviews/arxiv_import.html", context)
+
+
+def _save(request: HttpRequest, form: PaperImportForm) -> HttpResponse | None:
+    """Create the paper, or go to the one already there; None leaves errors on the form."""
+    data = form.cleaned_data
+    existing = _existing_paper(arxiv_id=data["arxiv_id"], doi=data["doi"])
+    if existing is not None:
+        return _go_to_existing(request, existing)
+    paper = Paper(added_by=request.user, **data)
+    try:
+        services.paper_save(paper=paper)
+    except ValidationError as error:
+        # Someone may have added the same paper since the check above.
+        existing = _existing_paper(arxiv_id=data["arxiv_id"], doi=data["doi"])
+        if existing is not None:
+            return _go_to_existing(request, existing)
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return None
+    messages.success(request, _("Added “%(title)s”.") % {"title": paper.title})
+    return redirect(paper)

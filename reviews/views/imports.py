@@ -1,0 +1,153 @@
+"""The "Import papers" page: paste or upload, preview what was understood, then import.
+
+Preview never writes. The import form carries the text back in a hidden field and the
+server parses it again, so what is saved is exactly what the member previewed (no client-side
+state, no scripts). Writes go through ``services.imports``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from ..importers.base import MAX_IMPORT_BYTES
+from ..importers.bibtex import parse_papers
+from ..models import ReadingList
+from ..services.imports import papers_import, papers_import_preview
+
+UPLOAD_SUFFIXES = (".bib", ".bibtex", ".txt")
+
+
+class PaperImportForm(forms.Form):
+    """Citation lines or BibTeX, pasted or uploaded, and the list to number them on."""
+
+    text = forms.CharField(
+        label=gettext_lazy("Citation lines or BibTeX"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "maxlength": MAX_IMPORT_BYTES}
+        ),
+        help_text=gettext_lazy(
+            "One citation per line, with your numbering (“16. Jaderberg, Max, et al. …”), "
+            "or BibTeX entries."
+        ),
+    )
+    upload = forms.FileField(
+        label=gettext_lazy("…or a file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+        help_text=gettext_lazy(".bib or .txt, UTF-8, up to %(size)d KB.")
+        % {"size": MAX_IMPORT_BYTES // 1024},
+    )
+    reading_list = forms.ModelChoiceField(
+        label=gettext_lazy("Reading list"),
+        queryset=ReadingList.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label=gettext_lazy("None: only add the papers"),
+    )
+
+    def __init__(self, *args: Any, can_number: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if can_number:
+            self.fields["reading_list"].queryset = ReadingList.objects.select_related(
+                "cohort"
+            ).order_by("cohort__name", "title")
+        else:
+            # Entries are the organizers' to write (as in the API); members add papers only.
+            del self.fields["reading_list"]
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if len(text.encode("utf-8", errors="surrogatepass")) > MAX_IMPORT_BYTES:
+            raise ValidationError(_too_big())
+        return text
+
+    def clean_upload(self) -> str:
+        upload = self.cleaned_data.get("upload")
+        if not upload:
+            return ""
+        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
+            raise ValidationError(_("Upload a .bib or .txt file."))
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(_too_big())
+        try:
+            return upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(_("The file is not UTF-8 text.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text, upload = data.get("text", ""), data.get("upload", "")
+        if "text" in self.errors or "upload" in self.errors:
+            return data
+        if text.strip() and upload:
+            raise ValidationError(_("Paste text or upload a file, not both."))
+        data["source"] = upload or text
+        if not data["source"].strip():
+            raise ValidationError(_("Paste some citation lines or BibTeX, or upload a file."))
+        return data
+
+
+def _too_big() -> str:
+    return _("This is over the %(size)d KB import limit; split it into parts.") % {
+        "size": MAX_IMPORT_BYTES // 1024
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_papers(request: HttpRequest) -> HttpResponse:
+    can_number = request.user.is_staff
+    if request.method == "GET":
+        initial = {}
+        if can_number and (slug := request.GET.get("list")):
+            initial["reading_list"] = ReadingList.objects.filter(slug=slug).first()
+        form = PaperImportForm(initial=initial, can_number=can_number)
+        return _page(request, form)
+
+    form = PaperImportForm(request.POST, request.FILES, can_number=can_number)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    source = form.cleaned_data["source"]
+    reading_list = form.cleaned_data.get("reading_list")
+    kind, items = parse_papers(source)
+    context: dict[str, Any] = {"source": source, "kind": kind, "reading_list": reading_list}
+    if request.POST.get("action") == "import":
+        try:
+            report = papers_import(items=items, by=request.user, reading_list=reading_list)
+        except ValidationError as error:
+            context["import_errors"] = error.messages
+        except PermissionDenied as error:
+            return HttpResponse(str(error), status=403)
+        else:
+            # A fresh, empty form below the report, for the next batch.
+            form = PaperImportForm(initial={"reading_list": reading_list}, can_number=can_number)
+            return _page(request, form, report=report, **context)
+    # The pasted text goes back into the textarea, so the member can fix a line and retry.
+    form = PaperImportForm(
+        initial={"text": source, "reading_list": reading_list}, can_number=can_number
+    )
+    plan = papers_import_preview(items=items, reading_list=reading_list)
+    status = 400 if context.get("import_errors") else 200
+    return _page(request, form, plan=plan, status=status, **context)
+
+
+def _page(
+    request: HttpRequest, form: PaperImportForm, *, status: int = 200, **context: Any
+) -> HttpResponse:
+    plan = context.get("plan")
+    if plan is not None:
+        context["importable"] = sum(1 for p in plan if p.status != "skip")
+        context["blocked"] = any(p.errors for p in plan)
+    context.update(form=form, max_kb=MAX_IMPORT_BYTES // 1024)
+    return render(request, "reviews/import_papers.html", context, status=status)
