@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import hypothesis
 import pytest
 import requests
@@ -40,6 +41,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.hypothesis.builder import ApiOperationMark
 
 from reviews import demo_data, services
+from reviews.importers import fetch as fetch_module
 from reviews.models import ApiToken, Member, Paper
 
 if TYPE_CHECKING:
@@ -319,6 +321,20 @@ def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
             f"\nschemathesis: {len(TALLY.requests)} (operation, caller) runs, "
             f"{sum(TALLY.requests.values())} generated requests; statuses {statuses}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """arXiv lookups and feed URLs never leave the process: every host is offline (502)."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        return ["151.101.3.42"]  # a public address, so the request reaches the transport
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("offline in tests", request=request)
+
+    monkeypatch.setattr(fetch_module, "resolve_host", resolve)
+    monkeypatch.setattr(fetch_module, "TRANSPORT", httpx.MockTransport(handler))
 
 
 @pytest.fixture(scope="session")

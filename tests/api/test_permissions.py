@@ -76,6 +76,18 @@ MATRIX: dict[tuple[str, str, str], Row] = {
     ("paper-detail", "PUT", "-"):           (401,  200,  200,  200,  200,  401,  401),
     ("paper-detail", "PATCH", "-"):         (401,  200,  200,  200,  200,  401,  401),
     ("paper-detail", "DELETE", "-"):        (401,  403,  403,  403,  204,  401,  401),
+    # Imports and exports: members import (numbering on a list: organizers); exports are
+    # read like the page they come from. arXiv: the world's paper, found without fetching.
+    ("paper-import", "POST", "-"):          (401,  200,  200,  200,  200,  401,  401),
+    ("paper-import", "POST", "list"):       (401,  403,  403,  403,  200,  401,  401),
+    ("paper-arxiv", "POST", "-"):           (401,  200,  200,  200,  200,  401,  401),
+    ("paper-bibtex", "GET", "-"):           (200,  200,  200,  200,  200,  401,  401),
+    ("review-import-feed", "POST", "-"):    (401,  200,  200,  200,  200,  401,  401),
+    ("review-export", "GET", "published"):  (200,  200,  200,  200,  200,  401,  401),
+    ("review-export", "GET", "draft"):      (404,  404,  200,  404,  404,  401,  401),
+    ("readinglist-bibtex", "GET", "-"):     (200,  200,  200,  200,  200,  401,  401),
+    ("member-bibtex", "GET", "-"):          (200,  200,  200,  200,  200,  401,  401),
+    ("member-bibtex", "GET", "deactivated"): (404, 404,  404,  404,  404,  401,  401),
     # Reviews: the author writes (with If-Match); organizers delete and unpublish.
     ("review-list", "GET", "-"):            (200,  200,  200,  200,  200,  401,  401),
     ("review-list", "POST", "-"):           (401,  201,  201,  201,  201,  401,  401),
@@ -159,6 +171,14 @@ MATRIX: dict[tuple[str, str, str], Row] = {
     ("run-rerun", "POST", "draft"):         (401,  404,  201,  404,  404,  401,  401),
 }
 # fmt: on
+
+# A one-post RSS feed for the feed import's dry run (no network: the text is the feed).
+FEED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title><item>'
+    "<title>Review: Attention Is All You Need</title><guid>post-1</guid>"
+    "<link>https://blog.example/1</link><description>&lt;h2&gt;Introduction&lt;/h2&gt;"
+    "&lt;p&gt;Self-attention $x$.&lt;/p&gt;</description></item></channel></rss>"
+)
 
 # Routes whose object belongs to the review the target names; their writes need If-Match.
 IF_MATCH_ROUTES = frozenset({"review-detail", "review-publish"})
@@ -277,6 +297,10 @@ def url_for(route: str, target: str, world: World) -> str:
     run = world.draft_run if target == "draft" else world.published_run
     kwargs: dict[str, dict[str, Any]] = {
         "paper-detail": {"pk": world.paper.pk},
+        "paper-bibtex": {"pk": world.paper.pk},
+        "review-export": {"pk": review.pk},
+        "readinglist-bibtex": {"slug": world.reading_list.slug},
+        "member-bibtex": {"username": profile.username},
         "review-detail": {"pk": review.pk},
         "review-publish": {"pk": review.pk},
         "review-unpublish": {"pk": review.pk},
@@ -355,6 +379,14 @@ def body_for(route: str, method: str, target: str, world: World) -> dict[str, An
         ("bookmark-list", "POST"): {"paper": world.fresh_paper.pk},
         ("token-list", "POST"): {"name": "ci"},
         ("run-list", "POST"): {"review": review.pk, "experiment": "swa", "preset": "tiny"},
+        ("paper-import", "POST"): {
+            "text": '16. Jaderberg, Max, et al. "Population based training of neural '
+            'networks." arXiv preprint arXiv:1711.09846 (2017).',
+            "dry_run": True,
+            **({"reading_list": world.reading_list.slug} if target == "list" else {}),
+        },
+        ("paper-arxiv", "POST"): {"id": f"https://arxiv.org/abs/{world.paper.arxiv_id}v2"},
+        ("review-import-feed", "POST"): {"feed": FEED, "dry_run": True},
     }
     return bodies.get((route, method), {})
 

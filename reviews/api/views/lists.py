@@ -13,6 +13,7 @@ from reviews.enums import ReviewStatus
 from reviews.models import Cohort, CohortMembership, EntryStatus, ReadingList, ReadingListEntry
 
 from .. import filters, permissions, serializers
+from .imports import ReadingListBibtexMixin
 
 
 class CohortViewSet(viewsets.ModelViewSet):
@@ -30,7 +31,7 @@ class CohortViewSet(viewsets.ModelViewSet):
         return Cohort.objects.prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
-class ReadingListViewSet(viewsets.ModelViewSet):
+class ReadingListViewSet(ReadingListBibtexMixin, viewsets.ModelViewSet):
     """Reading lists: everyone reads, organizers write."""
 
     serializer_class = serializers.ReadingListSerializer

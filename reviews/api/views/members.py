@@ -16,9 +16,10 @@ from reviews import services
 from reviews.models import ApiToken, Bookmark, EntryStatus, Member
 
 from .. import filters, permissions, serializers
+from .imports import MemberBibtexMixin
 
 
-class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+class MemberViewSet(MemberBibtexMixin, viewsets.ReadOnlyModelViewSet):
     """Public member profiles; `me` is the signed-in member's own, editable profile."""
 
     serializer_class = serializers.MemberSerializer

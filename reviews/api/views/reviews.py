@@ -20,6 +20,7 @@ from reviews.models import Comment, Paper, Review, Tag
 
 from .. import filters, permissions, serializers
 from .base import PreconditionRequired, review_etag
+from .imports import PaperImportExportMixin, ReviewImportExportMixin
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -29,7 +30,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-class PaperViewSet(viewsets.ModelViewSet):
+class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
     """Papers: everyone reads, members add and edit, organizers delete."""
 
     serializer_class = serializers.PaperSerializer
@@ -57,7 +58,7 @@ class PaperViewSet(viewsets.ModelViewSet):
         self._save(serializer, serializer.instance)
 
 
-class ReviewViewSet(viewsets.ModelViewSet):
+class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
     """Reviews: published ones for everyone, drafts for their author only.
 
     Writes need `If-Match` with the ETag from GET, the same guard as the browser editor.
