@@ -53,6 +53,14 @@ class PaperImportRequestSerializer(serializers.Serializer):
         default=True, help_text="true (default): only show what would happen."
     )
 
+    def validate(self, attrs: dict) -> dict:
+        # DRF reads "" as "no list" for relations; the schema says a slug or nothing.
+        if self.initial_data.get("reading_list") == "":
+            raise serializers.ValidationError(
+                {"reading_list": _("Give a reading list's slug, or leave the field out.")}
+            )
+        return attrs
+
     def validate_text(self, value: str) -> str:
         _check_size(value)
         if not value.strip():
