@@ -405,6 +405,50 @@ def test_arxiv_import_fetch_known_doi_goes_to_that_paper(
 
 
 @pytest.mark.django_db
+def test_arxiv_import_fetch_known_title_completes_that_paper(
+    member_client: Client, arxiv_transport: list[str]
+) -> None:
+    # On the reading list from a citation line: no arXiv id, no abstract, a shorter author list.
+    paper = PaperFactory(
+        title="Grokking: generalization beyond overfitting on small algorithmic datasets.",
+        authors=["Alethea Power"],
+        arxiv_id="",
+        abstract="",
+    )
+    response = member_client.post(URL, {"action": "fetch", "query": "2201.02177"}, follow=True)
+    assert response.redirect_chain == [(f"/papers/{paper.pk}/", 302)]
+    assert Paper.objects.count() == 1
+    paper.refresh_from_db()
+    assert paper.arxiv_id == "2201.02177"
+    assert paper.abstract.startswith("In this paper we propose to study generalization")
+    assert paper.authors == ["Alethea Power"]  # filled only where empty, never overwritten
+    assert (
+        "was already in the group (same title); filled in its arXiv id, paper URL, abstract."
+        in (page_text(response))
+    )
+
+
+@pytest.mark.django_db
+def test_arxiv_import_save_known_title_fills_it_instead_of_adding(member_client: Client) -> None:
+    paper = PaperFactory(title="POPULATION-BASED TRAINING of neural networks", arxiv_id="")
+    response = member_client.post(URL, save_data())
+    assert response["Location"] == f"/papers/{paper.pk}/"
+    assert Paper.objects.count() == 1
+    paper.refresh_from_db()
+    assert paper.arxiv_id == "1711.09846"
+
+
+@pytest.mark.django_db
+def test_arxiv_import_save_without_authors_is_form_error(member_client: Client) -> None:
+    response = member_client.post(URL, save_data(authors="  \r\n"))
+    assert response.status_code == 200
+    assert response.context["paper_form"].non_field_errors() == [
+        "No authors found; a new paper needs at least one."
+    ]
+    assert Paper.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_arxiv_import_fetch_then_save_creates_paper(
     member: Member, member_client: Client, arxiv_transport: list[str]
 ) -> None:

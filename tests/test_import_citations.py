@@ -45,6 +45,16 @@ def test_citation_mla_full_author_list_and_journal_volume() -> None:
     assert item.problems == []
 
 
+def test_citation_mla_volume_that_is_the_year_with_issue() -> None:
+    item = parse_citation(
+        '25. Nakkiran, Preetum, et al. "Deep double descent: Where bigger models and more data '
+        'hurt." Journal of Statistical Mechanics: Theory and Experiment 2021.12 (2021): 124003.'
+    )
+    assert item.title == "Deep double descent: Where bigger models and more data hurt"
+    assert item.venue == "Journal of Statistical Mechanics: Theory and Experiment"
+    assert item.year == 2021
+
+
 def test_citation_mla_title_ending_in_question_mark() -> None:
     item = parse_citation(
         '10. Recht, Benjamin, et al. "Do ImageNet classifiers generalize to ImageNet?." '

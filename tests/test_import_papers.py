@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
-from reviews.importers.base import PaperData
+from reviews.importers.base import PaperData, normalize_title
 from reviews.importers.citations import parse_reading_list
 from reviews.models import Paper, ReadingListEntry
-from reviews.services.imports import normalize_title, papers_import, papers_import_preview
+from reviews.services.imports import papers_import, papers_import_preview
 from tests.factories import EntryFactory, MemberFactory, PaperFactory, ReadingListFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 # Inputs larger than this are refused before parsing (uploads, pastes, fetched documents).
@@ -39,3 +40,14 @@ class ImportRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def normalize_title(title: str) -> str:
+    """A title as duplicates are compared: NFKC, case-folded, no punctuation or symbols.
+
+    ``"BERT: Pre-training…"``, ``"ＢＥＲＴ — pre‐training…"`` and ``"bert pre training…"``
+    are one title.
+    """
+    text = unicodedata.normalize("NFKC", title).casefold()
+    kept = (" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
+    return " ".join("".join(kept).split())

@@ -285,12 +285,6 @@ def clean_post_title(title: str) -> str:
     return text.strip().strip("\"'“”‘’「」").strip() or title.strip()
 
 
-def title_key(title: str) -> str:
-    """Titles compared without case, punctuation or spacing differences."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
-
-
 def guess_language(text: str) -> str:
     """Korean when a good share of the prose letters are Hangul (code, math and links aside)."""
     prose = _NOT_PROSE_RE.sub(" ", text)

@@ -37,6 +37,7 @@ APA_RE = re.compile(
 )
 ACM_RE = re.compile(r"^(?P<authors>.+?)[.,]\s+(?P<year>\d{4})[a-z]?\.\s+(?P<rest>.+)$")
 YEAR_RE = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d|2100)[a-z]?(?![\d])")
+YEAR_ISSUE_RE = re.compile(r"(?<![\d.:/])(?:1[89]|20)\d\d\.\d{1,4}(?![\d.])")
 PAREN_YEAR_RE = re.compile(r"\((?:[^()]*?\s)?(1[89]\d\d|20\d\d)[a-z]?\)")
 
 ARXIV_PATTERNS = [
@@ -264,6 +265,8 @@ def _year(rest: str) -> int | None:
 def _venue(rest: str) -> str:
     venue = PAGES_RE.sub(" ", rest)
     venue = PAREN_YEAR_RE.sub(" ", venue)
+    # Google Scholar's "volume.issue" where the volume is the year: "Experiment 2021.12".
+    venue = YEAR_ISSUE_RE.sub(" ", venue)
     venue = YEAR_RE.sub(" ", venue)
     venue = re.sub(r"\((?:[^()]*)\)", " ", venue)  # volume/issue "(3)", "(Eds.)"
     venue = re.sub(r"^\s*[.,:;]*\s*(?:in|In)\s*:?\s+", "", venue)

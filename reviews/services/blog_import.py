@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..importers.base import MAX_IMPORT_BYTES
-from ..importers.blog import FeedItem, ReviewDraft, item_to_review, parse_feed, title_key
+from ..importers.base import MAX_IMPORT_BYTES, normalize_title
+from ..importers.blog import FeedItem, ReviewDraft, item_to_review, parse_feed
 from ..models import Member, Paper, Review, Tag
 from . import ReviewContent, paper_refresh_search_text, review_create, tag_slug
 
@@ -139,7 +139,7 @@ class _PaperIndex:
 
     def __init__(self) -> None:
         self.by_title = {
-            title_key(title): pk for pk, title in Paper.objects.values_list("pk", "title")
+            normalize_title(title): pk for pk, title in Paper.objects.values_list("pk", "title")
         }
         self.created: dict[str, Paper] = {}
 
@@ -149,10 +149,10 @@ class _PaperIndex:
             paper = Paper.objects.filter(arxiv_id=draft.arxiv_id).first()
             if paper is not None:
                 return paper, False, ""
-        key = title_key(draft.paper_title)
+        key = normalize_title(draft.paper_title)
         if key in self.created:
             return self.created[key], False, ""
-        pk = self.by_title.get(key) or self._contained(title_key(draft.item.title))
+        pk = self.by_title.get(key) or self._contained(normalize_title(draft.item.title))
         if pk is not None:
             return Paper.objects.get(pk=pk), False, ""
         if not key and not draft.arxiv_id:
@@ -183,11 +183,11 @@ class _PaperIndex:
         paper.save()
         paper.tags.set(_tags(draft.tags))
         paper_refresh_search_text(paper=paper)
-        self.created[title_key(draft.paper_title)] = paper
+        self.created[normalize_title(draft.paper_title)] = paper
         return paper
 
     def forget(self, draft: ReviewDraft) -> None:
-        self.created.pop(title_key(draft.paper_title), None)
+        self.created.pop(normalize_title(draft.paper_title), None)
 
 
 def _valid_tags(names: list[str]) -> list[str]:

@@ -12,7 +12,6 @@ belongs to another paper, or the item has none, the entry is numbered after the 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,20 +20,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from ..importers.base import PaperData
+from ..importers.base import PaperData, normalize_title
 from ..models import Member, Paper, ReadingList, ReadingListEntry
 from . import paper_save
 
 # Fields an import may fill on a paper; only empty ones are ever filled.
 ARXIV_VERSION_RE = re.compile(r"v\d+$")
 MERGE_FIELDS = ("authors", "year", "venue", "arxiv_id", "doi", "url", "abstract")
-
-
-def normalize_title(title: str) -> str:
-    """NFKC, case-folded, punctuation and symbols dropped, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    kept = (" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
-    return " ".join("".join(kept).split())
 
 
 def item_label(item: PaperData, index: int) -> str:
@@ -46,6 +38,12 @@ def item_label(item: PaperData, index: int) -> str:
     if item.number is not None:
         return _("No. %(number)s") % {"number": item.number}
     return _("item %(index)s") % {"index": index + 1}
+
+
+def match_label(matched_by: str) -> str:
+    """How a duplicate was recognised, in words: "arXiv id", "DOI" or "title"."""
+    labels = {"arxiv": _("arXiv id"), "doi": _("DOI"), "title": _("title")}
+    return labels.get(matched_by, "")
 
 
 @dataclass
@@ -65,8 +63,7 @@ class PlannedItem:
 
     @property
     def matched_by_label(self) -> str:
-        labels = {"arxiv": _("arXiv id"), "doi": _("DOI"), "title": _("title")}
-        return labels.get(self.matched_by, "")
+        return match_label(self.matched_by)
 
     @property
     def status(self) -> str:
@@ -86,6 +83,7 @@ class ImportReport:
     entries: list[ReadingListEntry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    filled: dict[int, list[str]] = field(default_factory=dict)  # merged paper pk -> fields
 
     @property
     def imported_anything(self) -> bool:
@@ -296,7 +294,13 @@ def papers_import(
     errors = [f"{p.label} “{p.item.title[:80]}”: {message}" for p in plan for message in p.errors]
     if errors:
         raise ValidationError(errors)
+    return _apply(plan, by=by, reading_list=reading_list)
 
+
+def _apply(
+    plan: list[PlannedItem], *, by: Member, reading_list: ReadingList | None
+) -> ImportReport:
+    """Carry out a plan without errors: create, merge, then number the entries."""
     report = ImportReport()
     papers: dict[int, Paper] = {}  # item index -> the paper it ended up as
     for n, planned in enumerate(plan):
@@ -310,8 +314,10 @@ def papers_import(
             continue
         paper = planned.match if planned.match is not None else papers[planned.same_as]
         papers[n] = paper
-        if _fill_empty(paper, item):
+        filled = _fill_empty(paper, item)
+        if filled:
             _save(paper, planned)
+            report.filled.setdefault(paper.pk, []).extend(filled)
         if planned.match is not None and paper not in report.merged:
             report.merged.append(paper)
 
@@ -336,15 +342,15 @@ def papers_import(
     return report
 
 
-def _fill_empty(paper: Paper, item: PaperData) -> bool:
-    """Copy the item's values into the paper's empty fields; True if anything changed."""
-    changed = False
+def _fill_empty(paper: Paper, item: PaperData) -> list[str]:
+    """Copy the item's values into the paper's empty fields; the names of those filled."""
+    filled = []
     for name in MERGE_FIELDS:
         value = getattr(item, name)
         if value and not getattr(paper, name):
             setattr(paper, name, list(value) if name == "authors" else value)
-            changed = True
-    return changed
+            filled.append(name)
+    return filled
 
 
 def _save(paper: Paper, planned: PlannedItem) -> Paper:
@@ -353,3 +359,55 @@ def _save(paper: Paper, planned: PlannedItem) -> Paper:
     except ValidationError as error:
         messages = [f"{planned.label}: {m}" for m in error.messages]
         raise ValidationError(messages) from None
+
+
+@dataclass
+class PaperImportResult:
+    """The paper one import added, or found and filled in."""
+
+    paper: Paper
+    created: bool
+    matched_by: str = ""  # "arxiv", "doi" or "title" when the paper was already there
+    filled: list[str] = field(default_factory=list)  # its fields that were empty and now are not
+
+    @property
+    def matched_by_label(self) -> str:
+        return match_label(self.matched_by)
+
+    @property
+    def filled_labels(self) -> list[str]:
+        return [str(Paper._meta.get_field(name).verbose_name) for name in self.filled]
+
+
+def paper_import(*, item: PaperData, by: Member) -> PaperImportResult:
+    """Add one paper (from arXiv or typed in), or fill the empty fields of the group's copy.
+
+    The group's copy is found as in ``papers_import``: same arXiv id, DOI or normalised
+    title. Raises ``ValidationError`` with the item's own messages when it cannot be saved.
+    """
+    try:
+        return _paper_import(item, by)
+    except ValidationError:
+        # Someone added the same arXiv id since the lookup: merge into theirs instead.
+        arxiv_id = ARXIV_VERSION_RE.sub("", item.arxiv_id.strip())
+        if arxiv_id and Paper.objects.filter(arxiv_id=arxiv_id).exists():
+            return _paper_import(item, by)
+        raise
+
+
+@transaction.atomic
+def _paper_import(item: PaperData, by: Member) -> PaperImportResult:
+    plan = papers_import_preview(items=[item])
+    planned = plan[0]
+    if planned.status == "skip":
+        raise ValidationError(planned.errors or [planned.skip_reason])
+    report = _apply(plan, by=by, reading_list=None)
+    if report.created:
+        return PaperImportResult(paper=report.created[0], created=True)
+    paper = report.merged[0]
+    return PaperImportResult(
+        paper=paper,
+        created=False,
+        matched_by=planned.matched_by,
+        filled=report.filled.get(paper.pk, []),
+    )

@@ -1,7 +1,8 @@
 """Add a paper from arXiv: look up an id or link, check the prefilled form, save.
 
 When arXiv cannot be reached the page says why and keeps the paper form open, so the
-member can type the details in by hand instead of losing the visit.
+member can type the details in by hand instead of losing the visit. A paper the group has
+already (same arXiv id, DOI or normalised title) is completed, never added twice.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from .. import services
 from ..importers.arxiv import fetch_arxiv, parse_arxiv_id
 from ..importers.base import PaperData
 from ..importers.fetch import FetchError
 from ..models import Paper
+from ..services.imports import PaperImportResult, paper_import, papers_import_preview
 from ..validators import validate_doi
 
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
@@ -108,23 +109,31 @@ class PaperImportForm(forms.Form):
         }
 
 
-def _existing_paper(*, arxiv_id: str, doi: str) -> Paper | None:
-    """The group's paper with this arXiv id or DOI (DOIs compare case-insensitively)."""
-    if arxiv_id:
-        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if paper is not None:
-            return paper
-    if doi:
-        return Paper.objects.filter(doi__iexact=doi).order_by("pk").first()
-    return None
-
-
 def _go_to_existing(request: HttpRequest, paper: Paper) -> HttpResponse:
     messages.info(
         request,
         _("“%(title)s” is already in the group; here it is.") % {"title": paper.title},
     )
     return redirect(paper)
+
+
+def _done(request: HttpRequest, result: PaperImportResult) -> HttpResponse:
+    title = result.paper.title
+    if result.created:
+        messages.success(request, _("Added “%(title)s”.") % {"title": title})
+    elif result.filled:
+        messages.info(
+            request,
+            _("“%(title)s” was already in the group (same %(match)s); filled in its %(fields)s.")
+            % {
+                "title": title,
+                "match": result.matched_by_label,
+                "fields": ", ".join(result.filled_labels),
+            },
+        )
+    else:
+        return _go_to_existing(request, result.paper)
+    return redirect(result.paper)
 
 
 @login_required
@@ -137,7 +146,7 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
 
     if action == "fetch" and lookup.is_valid():
         arxiv_id = lookup.cleaned_data["query"]
-        existing = _existing_paper(arxiv_id=arxiv_id, doi="")
+        existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
         if existing is not None:
             return _go_to_existing(request, existing)
         try:
@@ -145,42 +154,27 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
         except FetchError as error:
             fetch_error = error.message
             data = PaperData(arxiv_id=arxiv_id, url=f"https://arxiv.org/abs/{arxiv_id}")
-        existing = _existing_paper(arxiv_id="", doi=data.doi)
-        if existing is not None:
-            return _go_to_existing(request, existing)
+        else:
+            # The group may have it already without its arXiv id (by DOI or title): complete it.
+            if papers_import_preview(items=[data])[0].match is not None:
+                try:
+                    return _done(request, paper_import(item=data, by=request.user))
+                except ValidationError as error:
+                    fetch_error = " ".join(error.messages)
         paper_form = PaperImportForm(initial=PaperImportForm.initial_from(data))
     elif action == "save":
         paper_form = PaperImportForm(request.POST)
         if paper_form.is_valid():
-            response = _save(request, paper_form)
-            if response is not None:
-                return response
+            try:
+                return _done(
+                    request,
+                    paper_import(item=PaperData(**paper_form.cleaned_data), by=request.user),
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    paper_form.add_error(None, message)
     elif request.GET.get("manual"):
         paper_form = PaperImportForm()
 
     context = {"lookup": lookup, "paper_form": paper_form, "fetch_error": fetch_error}
     return render(request, "reviews/arxiv_import.html", context)
-
-
-def _save(request: HttpRequest, form: PaperImportForm) -> HttpResponse | None:
-    """Create the paper, or go to the one already there; None leaves errors on the form."""
-    data = form.cleaned_data
-    existing = _existing_paper(arxiv_id=data["arxiv_id"], doi=data["doi"])
-    if existing is not None:
-        return _go_to_existing(request, existing)
-    paper = Paper(added_by=request.user, **data)
-    try:
-        services.paper_save(paper=paper)
-    except ValidationError as error:
-        # Someone may have added the same paper since the check above.
-        existing = _existing_paper(arxiv_id=data["arxiv_id"], doi=data["doi"])
-        if existing is not None:
-            return _go_to_existing(request, existing)
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return None
-    messages.success(request, _("Added “%(title)s”.") % {"title": paper.title})
-    return redirect(paper)

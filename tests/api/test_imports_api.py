@@ -208,6 +208,14 @@ def test_arxiv_existing_paper_200_without_fetching(client_for, member, _no_netwo
     assert _no_network == []
 
 
+def test_arxiv_same_title_fills_existing_paper_200(client_for, member, _no_network) -> None:
+    paper = PaperFactory(title="Population based training of neural networks.", arxiv_id="")
+    response = client_for(member).post(ARXIV, {"id": "1711.09846"}, format="json")
+    assert (response.status_code, response.json()["id"]) == (200, paper.pk)
+    assert response.json()["arxiv_id"] == "1711.09846"
+    assert Paper.objects.count() == 1
+
+
 def test_arxiv_offline_is_502_with_detail(client_for, member, offline) -> None:
     response = client_for(member).post(ARXIV, {"id": "1711.09846"}, format="json")
     assert response.status_code == 502

@@ -26,7 +26,7 @@ from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNeg
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reviews import selectors, services
+from reviews import selectors
 from reviews.exports.bibtex import BIBTEX_CONTENT_TYPE, bibtex
 from reviews.exports.markdown import review_download
 from reviews.importers.arxiv import fetch_arxiv
@@ -36,7 +36,12 @@ from reviews.importers.blog import parse_feed
 from reviews.importers.fetch import FetchError
 from reviews.models import Paper
 from reviews.services.blog_import import feed_fetch_items, feed_import
-from reviews.services.imports import ImportReport, papers_import, papers_import_preview
+from reviews.services.imports import (
+    ImportReport,
+    paper_import,
+    papers_import,
+    papers_import_preview,
+)
 
 from .. import permissions, serializers
 from ..schema import ErrorSerializer
@@ -174,14 +179,16 @@ class PaperImportExportMixin:
         request=import_serializers.ArxivImportRequestSerializer,
         responses={
             200: OpenApiResponse(
-                serializers.PaperSerializer, description="The paper was already in the group."
+                serializers.PaperSerializer,
+                description="The paper was already in the group (empty fields filled in).",
             ),
             201: OpenApiResponse(serializers.PaperSerializer, description="Added from arXiv."),
             502: UPSTREAM_502,
         },
         description=(
             "Look the id (or arxiv.org link) up on the arXiv API and add the paper. A paper "
-            "already in the group (same arXiv id or DOI) is returned as it is, with 200. "
+            "already in the group is returned with 200: with the same arXiv id as it is, "
+            "with the same DOI or normalised title with its empty fields filled from arXiv. "
             "When arXiv cannot be reached the answer is 502 with `detail`; add the paper "
             "by hand with `POST /api/papers/` then."
         ),
@@ -206,28 +213,15 @@ class PaperImportExportMixin:
             data = fetch_arxiv(arxiv_id)
         except FetchError as error:
             raise UpstreamUnavailable(error.message) from None
-        fields = {
-            "title": data.title,
-            "authors": data.authors,
-            "year": data.year,
-            "venue": data.venue,
-            "abstract": data.abstract,
-            "arxiv_id": data.arxiv_id or arxiv_id,
-            "doi": data.doi,
-            "url": data.url,
-        }
-        if data.doi and (same := Paper.objects.filter(doi__iexact=data.doi).first()):
-            return self._paper_response(same, status.HTTP_200_OK)
         try:
-            with transaction.atomic():
-                paper = services.paper_save(paper=Paper(added_by=request.user, **fields))
-        except DjangoValidationError:
-            # Someone may have added the same paper since the check above.
-            same = Paper.objects.filter(arxiv_id=fields["arxiv_id"]).first()
-            if same is not None:
-                return self._paper_response(same, status.HTTP_200_OK)
-            raise
-        return self._paper_response(paper, status.HTTP_201_CREATED)
+            result = paper_import(item=data, by=request.user)
+        except DjangoValidationError as error:
+            raise UpstreamUnavailable(
+                _("arXiv's record of %(id)s cannot be saved: %(reason)s")
+                % {"id": arxiv_id, "reason": " ".join(error.messages)}
+            ) from None
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return self._paper_response(result.paper, code)
 
     def _paper_response(self, paper: Paper, code: int) -> Response:
         paper = self.get_queryset().get(pk=paper.pk)  # type: ignore[attr-defined]
