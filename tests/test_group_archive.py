@@ -17,6 +17,7 @@ from django.db import connection
 from reviews import services
 from reviews.enums import RunStatus, RunVerdict
 from reviews.exports.archive import ARCHIVE_FORMAT, archive_json, group_export
+from reviews.importers.blog import parse_feed
 from reviews.models import (
     Bookmark,
     Comment,
@@ -28,6 +29,7 @@ from reviews.models import (
     ReviewRevision,
     Tag,
 )
+from reviews.services.blog_import import feed_import
 from tests.factories import MemberFactory, PaperFactory, make_comment, make_review
 
 FIGURE = '<svg xmlns="http://www.w3.org/2000/svg"><text>정확도 $x^2$ &amp; loss</text></svg>'
@@ -96,6 +98,10 @@ def populate() -> None:
     twin = PaperFactory(title=paper.title, arxiv_id="", doi="")  # same title, no natural key
     Bookmark.objects.create(member=minji, paper=paper)
     make_review(paper=twin, author=organizer, published=False, language="en")
+    # A blog moved in: drafts with their source, and papers known by title alone (no authors).
+    feed = (Path(__file__).parent / "data" / "feeds" / "velog.xml").read_bytes()
+    report = feed_import(items=parse_feed(feed), member=minji)
+    assert report.imported and any(not o.paper.authors for o in report.imported)
 
 
 def export_text(tmp_path: Path, name: str) -> bytes:

@@ -429,6 +429,30 @@ def test_arxiv_import_fetch_known_title_completes_that_paper(
 
 
 @pytest.mark.django_db
+def test_arxiv_import_completes_a_paper_known_by_arxiv_id_alone(
+    member_client: Client, arxiv_transport: list[str]
+) -> None:
+    # What a blog import makes of a post that links arXiv: the post's title, no authors.
+    paper = PaperFactory(
+        title="Grokking", arxiv_id="2201.02177", authors=[], year=None, venue="", abstract=""
+    )
+    page = page_text(member_client.get(paper.get_absolute_url()))
+    assert 'name="query" value="2201.02177"' in page and "Fill in from arXiv" in page
+
+    response = member_client.post(URL, {"action": "fetch", "query": "2201.02177"}, follow=True)
+    assert response.redirect_chain == [(f"/papers/{paper.pk}/", 302)]
+    assert arxiv_transport == ["2201.02177"]
+    paper.refresh_from_db()
+    assert paper.title == "Grokking"  # kept: only empty fields are filled
+    assert paper.authors[0] == "Alethea Power" and len(paper.authors) == 5
+    assert (paper.year, paper.venue) == (2022, "arXiv")
+    assert paper.abstract.startswith("In this paper we propose")
+    assert "(same arXiv id); filled in its authors, year, venue" in page_text(response)
+    assert "Fill in from arXiv" not in page_text(response)
+    assert Paper.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_arxiv_import_save_known_title_fills_it_instead_of_adding(member_client: Client) -> None:
     paper = PaperFactory(title="POPULATION-BASED TRAINING of neural networks", arxiv_id="")
     response = member_client.post(URL, save_data())

@@ -252,9 +252,11 @@ class _Importer:
                     **{f: row[f] for f in PAPER_FIELDS}, added_by=self.member(row["added_by"])
                 )
                 tags = [self.tags[slug] for slug in row["tags"]]
+                # A blog import makes papers from a post's title alone, without authors.
+                exclude = ("added_by",) if paper.authors else ("added_by", "authors")
                 new.append(
                     self.stamp(
-                        self.checked(paper, exclude=("added_by",)),
+                        self.checked(paper, exclude=exclude),
                         created_at=_parse_when(row["created_at"]),
                     )
                 )

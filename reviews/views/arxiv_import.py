@@ -147,7 +147,7 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
     if action == "fetch" and lookup.is_valid():
         arxiv_id = lookup.cleaned_data["query"]
         existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if existing is not None:
+        if existing is not None and existing.authors:
             return _go_to_existing(request, existing)
         try:
             data = fetch_arxiv(arxiv_id)
@@ -155,7 +155,8 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
             fetch_error = error.message
             data = PaperData(arxiv_id=arxiv_id, url=f"https://arxiv.org/abs/{arxiv_id}")
         else:
-            # The group may have it already without its arXiv id (by DOI or title): complete it.
+            # The group may have it already: without its arXiv id (same DOI or title), or
+            # with it but incomplete (from a blog post's title). Complete that paper.
             if papers_import_preview(items=[data])[0].match is not None:
                 try:
                     return _done(request, paper_import(item=data, by=request.user))

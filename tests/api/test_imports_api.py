@@ -216,6 +216,15 @@ def test_arxiv_same_title_fills_existing_paper_200(client_for, member, _no_netwo
     assert Paper.objects.count() == 1
 
 
+def test_arxiv_completes_paper_without_authors_200(client_for, member, _no_network) -> None:
+    paper = PaperFactory(title="PBT (from a blog post)", arxiv_id="1711.09846", authors=[])
+    response = client_for(member).post(ARXIV, {"id": "1711.09846"}, format="json")
+    assert (response.status_code, response.json()["id"]) == (200, paper.pk)
+    assert response.json()["authors"][0] == "Max Jaderberg"
+    assert response.json()["title"] == "PBT (from a blog post)"
+    assert _no_network == ["1711.09846"]
+
+
 def test_arxiv_offline_is_502_with_detail(client_for, member, offline) -> None:
     response = client_for(member).post(ARXIV, {"id": "1711.09846"}, format="json")
     assert response.status_code == 502

@@ -187,8 +187,9 @@ class PaperImportExportMixin:
         },
         description=(
             "Look the id (or arxiv.org link) up on the arXiv API and add the paper. A paper "
-            "already in the group is returned with 200: with the same arXiv id as it is, "
-            "with the same DOI or normalised title with its empty fields filled from arXiv. "
+            "already in the group is returned with 200: with the same arXiv id as it is "
+            "(unless it has no authors yet), with the same DOI or normalised title with its "
+            "empty fields filled from arXiv. "
             "When arXiv cannot be reached the answer is 502 with `detail`; add the paper "
             "by hand with `POST /api/papers/` then."
         ),
@@ -207,7 +208,7 @@ class PaperImportExportMixin:
         serializer.is_valid(raise_exception=True)
         arxiv_id = serializer.validated_data["id"]
         existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if existing is not None:
+        if existing is not None and existing.authors:
             return self._paper_response(existing, status.HTTP_200_OK)
         try:
             data = fetch_arxiv(arxiv_id)
