@@ -7,15 +7,19 @@ request (authentication, If-Match check, review_save) on its own database connec
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from reviews import services
 from reviews.api.serializers import EntrySerializer
+from reviews.importers import fetch as fetch_module
 from reviews.models import Member, Paper, ReadingListEntry, Review, ReviewRevision
+from reviews.services import imports as imports_service
 from tests.conftest import services_required
 from tests.factories import MemberFactory, PaperFactory, ReadingListFactory
 
@@ -198,3 +202,20 @@ def test_concurrent_duplicate_entry_number_one_201_one_400(
     codes = post_at_once(clients, "/api/entries/", bodies)
     assert ReadingListEntry.objects.count() == 1
     assert codes == [201, 400]
+
+
+def test_concurrent_arxiv_imports_of_one_paper_add_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both requests fetch and find no paper before either saves; the one that loses the
+    # insert merges into the winner's paper instead of failing.
+    recorded = (Path(__file__).parent.parent / "data" / "arxiv" / "1711.09846.xml").read_bytes()
+    monkeypatch.setattr(fetch_module, "resolve_host", lambda host, port: ["151.101.3.42"])
+    monkeypatch.setattr(
+        fetch_module,
+        "TRANSPORT",
+        httpx.MockTransport(lambda r: httpx.Response(200, content=recorded)),
+    )
+    pause_after(monkeypatch, imports_service, "papers_import_preview", parties=2)
+    clients = [quiet_client(MemberFactory(username=name)) for name in ("first", "second")]
+    codes = post_at_once(clients, "/api/papers/arxiv/", [{"id": "1711.09846"}] * 2)
+    assert sorted(codes) == [200, 201]
+    assert Paper.objects.filter(arxiv_id="1711.09846").count() == 1
