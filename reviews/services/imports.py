@@ -379,6 +379,15 @@ class PaperImportResult:
         return [str(Paper._meta.get_field(name).verbose_name) for name in self.filled]
 
 
+def paper_with_arxiv_id(arxiv_id: str) -> Paper | None:
+    """The group's paper with this arXiv id when it needs nothing from arXiv, else None.
+
+    A paper known only by a blog post's title (no authors) is worth a lookup to complete.
+    """
+    paper = Paper.objects.filter(arxiv_id=ARXIV_VERSION_RE.sub("", arxiv_id)).first()
+    return paper if paper is not None and paper.authors else None
+
+
 def paper_import(*, item: PaperData, by: Member) -> PaperImportResult:
     """Add one paper (from arXiv or typed in), or fill the empty fields of the group's copy.
 

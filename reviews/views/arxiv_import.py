@@ -21,7 +21,12 @@ from ..importers.arxiv import fetch_arxiv, parse_arxiv_id
 from ..importers.base import PaperData
 from ..importers.fetch import FetchError
 from ..models import Paper
-from ..services.imports import PaperImportResult, paper_import, papers_import_preview
+from ..services.imports import (
+    PaperImportResult,
+    paper_import,
+    paper_with_arxiv_id,
+    papers_import_preview,
+)
 from ..validators import validate_doi
 
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
@@ -146,8 +151,8 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
 
     if action == "fetch" and lookup.is_valid():
         arxiv_id = lookup.cleaned_data["query"]
-        existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if existing is not None and existing.authors:
+        existing = paper_with_arxiv_id(arxiv_id)
+        if existing is not None:
             return _go_to_existing(request, existing)
         try:
             data = fetch_arxiv(arxiv_id)

@@ -16,7 +16,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from reviews.api.views import imports as import_views
 from reviews.importers import fetch as fetch_module
+from reviews.importers.base import PaperData
 from reviews.models import Member, Paper, ReadingListEntry, Review
 from tests.factories import EntryFactory, MemberFactory, PaperFactory, make_review
 
@@ -223,6 +225,15 @@ def test_arxiv_completes_paper_without_authors_200(client_for, member, _no_netwo
     assert response.json()["authors"][0] == "Max Jaderberg"
     assert response.json()["title"] == "PBT (from a blog post)"
     assert _no_network == ["1711.09846"]
+
+
+def test_arxiv_record_that_cannot_be_saved_is_502(client_for, member, monkeypatch) -> None:
+    record = PaperData(title="x" * 501, authors=["A. Author"], arxiv_id="1711.09846")
+    monkeypatch.setattr(import_views, "fetch_arxiv", lambda arxiv_id: record)
+    response = client_for(member).post(ARXIV, {"id": "1711.09846"}, format="json")
+    assert response.status_code == 502
+    assert response.json()["detail"].startswith("arXiv's record of 1711.09846 cannot be saved: ")
+    assert Paper.objects.count() == 0
 
 
 def test_arxiv_offline_is_502_with_detail(client_for, member, offline) -> None:

@@ -39,6 +39,7 @@ from reviews.services.blog_import import feed_fetch_items, feed_import
 from reviews.services.imports import (
     ImportReport,
     paper_import,
+    paper_with_arxiv_id,
     papers_import,
     papers_import_preview,
 )
@@ -207,8 +208,8 @@ class PaperImportExportMixin:
         serializer = import_serializers.ArxivImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         arxiv_id = serializer.validated_data["id"]
-        existing = Paper.objects.filter(arxiv_id=arxiv_id).first()
-        if existing is not None and existing.authors:
+        existing = paper_with_arxiv_id(arxiv_id)
+        if existing is not None:
             return self._paper_response(existing, status.HTTP_200_OK)
         try:
             data = fetch_arxiv(arxiv_id)
