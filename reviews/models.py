@@ -6,9 +6,10 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,14 @@ from .enums import (
     Section,
 )
 from .validators import validate_arxiv_id, validate_authors, validate_doi
+
+
+class MemberManager(UserManager):
+    """Finds members by username in any case, the way the database keeps them unique."""
+
+    def get_by_natural_key(self, username: str | None) -> Member:
+        # Sign-in (ModelBackend), createsuperuser and fixtures all look members up here.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
 class Member(AbstractUser):
@@ -40,8 +49,18 @@ class Member(AbstractUser):
         help_text=_("Queued and running demo runs this member may have; blank: the site default."),
     )
 
+    objects = MemberManager()
+
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # "Minji" beside "minji" would let one member pose as another.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="unique_member_username_ci",
+                violation_error_message=_("A member with that username already exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -456,6 +475,19 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class FeedKey(models.Model):
+    """A member's secret feed-reader key; only its SHA-256 is stored, and it opens feeds only."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Feed key of {self.member}"
 
 
 class ExperimentRun(models.Model):
