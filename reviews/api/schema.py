@@ -81,7 +81,13 @@ class AutoSchema(openapi.AutoSchema):
     def _needs_if_match(self) -> bool:
         view_name = type(self.view).__name__
         action = getattr(self.view, "action", None)
-        return view_name == "ReviewViewSet" and action in ("update", "partial_update", "publish")
+        return view_name == "ReviewViewSet" and action in (
+            "update",
+            "partial_update",
+            "destroy",
+            "publish",
+            "unpublish",
+        )
 
 
 def allow_empty_filter_values(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .base import MAX_IMPORT_BYTES, ImportRefused
@@ -169,6 +170,10 @@ def fetch(
     Raises FetchError with a message for the member: a refused address, no answer, an
     HTTP error, too many redirects, a body over ``max_bytes``.
     """
+    if not settings.IMPORT_FETCH:
+        raise FetchError(
+            _("This server does not fetch from the web; paste the document or type it in.")
+        )
     try:
         current = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError):

@@ -207,11 +207,24 @@ def review_save(
     return review
 
 
+def _lock_version(review: Review, expected_version: int | None) -> None:
+    """Lock the review's row; ReviewConflict if it moved on from ``expected_version``.
+
+    ``None`` is the browser's moderation, which acts on the review as it is now.
+    """
+    current = Review.objects.select_for_update().filter(pk=review.pk).values("version").first()
+    if current is None:
+        raise Review.DoesNotExist
+    if expected_version is not None and current["version"] != expected_version:
+        raise ReviewConflict(Review.objects.select_related("paper", "author").get(pk=review.pk))
+
+
 @transaction.atomic
-def review_unpublish(*, review: Review, by: Member) -> Review:
+def review_unpublish(*, review: Review, by: Member, expected_version: int | None = None) -> Review:
     """Take a review back to draft (author or organizer); its revisions stay."""
     if review.author_id != by.pk and not by.is_staff:
         raise PermissionDenied(_("Only the author or an organizer can unpublish a review."))
+    _lock_version(review, expected_version)
     Review.objects.filter(pk=review.pk).update(
         status=ReviewStatus.DRAFT, published_at=None, version=F("version") + 1
     )
@@ -221,9 +234,10 @@ def review_unpublish(*, review: Review, by: Member) -> Review:
 
 
 @transaction.atomic
-def review_delete(*, review: Review, by: Member) -> None:
+def review_delete(*, review: Review, by: Member, expected_version: int | None = None) -> None:
     if review.author_id != by.pk and not by.is_staff:
         raise PermissionDenied(_("Only the author or an organizer can delete a review."))
+    _lock_version(review, expected_version)
     paper = review.paper
     review.delete()
     paper_refresh_search_text(paper=paper)

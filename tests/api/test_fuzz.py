@@ -1,7 +1,9 @@
 """Schemathesis against the live API: no server errors, every answer as the schema says.
 
-Real HTTP against pytest-django's live server, on the demo world (`loaddemo`), as three
-callers: anonymous, a member (minji) and an organizer, each with a real hashed token.
+Real HTTP against pytest-django's live server, or with `FUZZ_SERVER=production` (as CI runs
+it) against the README's production stack (`tests.stack`: `DEBUG=0`, gunicorn and workers under
+honcho, Redis) on the test database, on the demo world (`loaddemo`), as three callers:
+anonymous, a member (minji) and an organizer, each with a real hashed token.
 
 `test_api_fuzz_conforms` runs once per operation and caller through Schemathesis' pytest
 integration (its coverage phase, then `max_examples` fuzzed cases) with every built-in check.
@@ -44,16 +46,18 @@ from schemathesis.generation.hypothesis.builder import ApiOperationMark
 from reviews import demo_data, services
 from reviews.importers import fetch as fetch_module
 from reviews.models import ApiToken, Member, Paper
+from tests.stack import PROXY_HEADERS, production_stack
+from tests.worker import database_url
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import SettingsWrapper
-    from pytest_django.live_server_helper import LiveServer
 
 SEED = 20240601
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_STATEFUL_SCENARIOS", "10"))
 STATEFUL_STEPS = 8
 REPORT = os.environ.get("FUZZ_REPORT", "")
+PRODUCTION = os.environ.get("FUZZ_SERVER", "live") == "production"
 
 ROLES = ("anonymous", "member", "organizer")
 USERS = {"member": "minji", "organizer": "organizer"}
@@ -104,11 +108,19 @@ DB_DEPENDENT_WRITES = [
     "reviews_import_feed_create",
 ]
 # If-Match must carry the review's current ETag: any other string is 412, `*` is 428.
-IF_MATCH_WRITES = ["reviews_update", "reviews_partial_update", "reviews_publish_create"]
+IF_MATCH_WRITES = [
+    "reviews_update",
+    "reviews_partial_update",
+    "reviews_destroy",
+    "reviews_publish_create",
+    "reviews_unpublish_create",
+]
 IF_MATCH_LABELS = {
     "PUT /api/reviews/{id}/",
     "PATCH /api/reviews/{id}/",
+    "DELETE /api/reviews/{id}/",
     "POST /api/reviews/{id}/publish/",
+    "POST /api/reviews/{id}/unpublish/",
 }
 
 
@@ -173,9 +185,13 @@ CONFIG = schemathesis.Config.from_dict(
                 "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}},
             },
             {
+                # 400 too: a section is limited to 100 KB of UTF-8, which no JSON Schema keyword
+                # can say; the documented maxLength is the most characters that could fit.
                 "include-operation-id": IF_MATCH_WRITES,
                 "checks": {
-                    "positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "412", "428"]}
+                    "positive_data_acceptance": {
+                        "expected-statuses": [*ACCEPTED, "400", "412", "428"]
+                    }
                 },
             },
         ],
@@ -303,6 +319,51 @@ class World:
 
 
 @dataclass
+class Server:
+    """Where the requests go, the headers every request carries, and its shared cache."""
+
+    url: str
+    headers: dict[str, str]
+    cache_url: str = ""
+
+    def clear_cache(self) -> None:
+        """Rate-limit counters start from zero, as they would for a new client."""
+        cache.clear()
+        if self.cache_url:
+            import redis
+
+            redis.Redis.from_url(self.cache_url).flushdb()
+
+
+@pytest.fixture(scope="module")
+def _production_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server | None]:
+    """The README's production stack on the test database, started once for the module."""
+    if not PRODUCTION:
+        yield None
+        return
+    unlimited = "1000000/min"
+    with production_stack(
+        database_url=database_url(),
+        data_dir=tmp_path_factory.mktemp("fuzz-production") / "data",
+        API_THROTTLE_ANON=unlimited,
+        API_THROTTLE_MEMBER=unlimited,
+        API_THROTTLE_WRITE=unlimited,
+        API_THROTTLE_BAD_TOKEN=unlimited,
+    ) as stack:
+        yield Server(stack.url, PROXY_HEADERS, stack.env["REDIS_CACHE_URL"])
+
+
+@pytest.fixture
+def server(_production_server: Server | None, request: pytest.FixtureRequest) -> Server:
+    if _production_server is not None:
+        return _production_server
+    live_server = request.getfixturevalue("live_server")
+    return Server(live_server.url, {})
+
+
+@dataclass
 class Tally:
     """What was sent, for the summary at the end of the module."""
 
@@ -355,8 +416,9 @@ def fuzz_world(
     demo_fixture: Path,
     monkeypatch: pytest.MonkeyPatch,
     settings: SettingsWrapper,
+    server: Server,
 ) -> World:
-    """The demo world, committed for the live server, with a token per signed-in caller."""
+    """The demo world, committed for the server, with a token per signed-in caller."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # DRF copies DEFAULT_THROTTLE_RATES into SimpleRateThrottle.THROTTLE_RATES at import, so
     # overriding settings.REST_FRAMEWORK would not reach the throttles; patch the copy.
@@ -365,15 +427,17 @@ def fuzz_world(
         "THROTTLE_RATES",
         {"anon_read": "1000000/min", "member_read": "1000000/min", "write": "1000000/min"},
     )
-    cache.clear()
+    server.clear_cache()
     if not demo_fixture.exists():
         call_command("loaddemo", stdout=io.StringIO())
         call_command("dumpdata", "reviews", output=str(demo_fixture), verbosity=0)
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
     keys = {role: f"sg_fuzz-{role}-{SEED}" for role in USERS}
     _load_world(demo_fixture, keys)
-    headers = {role: {"Authorization": f"Token {key}"} for role, key in keys.items()}
-    return World(keys=keys, headers={"anonymous": {}, **headers})
+    headers = {
+        role: {**server.headers, "Authorization": f"Token {key}"} for role, key in keys.items()
+    }
+    return World(keys=keys, headers={"anonymous": dict(server.headers), **headers})
 
 
 def _load_world(demo_fixture: Path, keys: dict[str, str]) -> None:
@@ -466,7 +530,7 @@ def test_api_fuzz_conforms(
     case: schemathesis.Case,
     role: str,
     fuzz_world: World,
-    live_server: LiveServer,
+    server: Server,
     request: pytest.FixtureRequest,
     _known_failures_still_fail: None,
 ) -> None:
@@ -474,14 +538,14 @@ def test_api_fuzz_conforms(
     # client's successive requests would.
     TALLY.requests[f"{case.operation.label} as {role}"] += 1
     headers = fuzz_world.headers[role]
-    _with_current_etag(case, live_server.url, headers)
-    response = case.call(base_url=live_server.url, headers=headers)
+    _with_current_etag(case, server.url, headers)
+    response = case.call(base_url=server.url, headers=headers)
     TALLY.statuses[response.status_code] += 1
     try:
         case.validate_response(
             response,
             headers=headers,
-            transport_kwargs={"base_url": live_server.url, "headers": headers},
+            transport_kwargs={"base_url": server.url, "headers": headers},
             excluded_checks=_upstream_failure(case, response),
         )
     except FailureGroup as error:
@@ -491,7 +555,7 @@ def test_api_fuzz_conforms(
         _record(case, role, response, error)
 
 
-def _run_workflow(world: World, live_server: LiveServer, demo_fixture: Path, identity: str) -> None:
+def _run_workflow(world: World, server: Server, demo_fixture: Path, identity: str) -> None:
     """Random chains of linked operations with every check, each from a fresh demo world."""
     headers = world.headers[identity]
     label = f"stateful as {identity}"
@@ -504,12 +568,12 @@ def _run_workflow(world: World, live_server: LiveServer, demo_fixture: Path, ide
             nonlocal first_scenario
             if not first_scenario:
                 call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-                cache.clear()
+                server.clear_cache()
                 _load_world(demo_fixture, world.keys)
             first_scenario = False
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": live_server.url, "headers": headers}
+            return {"base_url": server.url, "headers": headers}
 
         def validate_response(
             self,
@@ -547,9 +611,9 @@ def _run_workflow(world: World, live_server: LiveServer, demo_fixture: Path, ide
 
 @pytest.mark.parametrize("identity", AUTHED)
 def test_api_stateful_workflows_conform(
-    identity: str, fuzz_world: World, live_server: LiveServer, demo_fixture: Path
+    identity: str, fuzz_world: World, server: Server, demo_fixture: Path
 ) -> None:
-    _run_workflow(fuzz_world, live_server, demo_fixture, identity)
+    _run_workflow(fuzz_world, server, demo_fixture, identity)
 
 
 @pytest.mark.parametrize(
@@ -565,12 +629,12 @@ def test_api_stateful_workflows_conform(
     ],
 )
 def test_api_reviews_datetime_filter_extremes_conform(
-    name: str, value: str, fuzz_world: World, live_server: LiveServer
+    name: str, value: str, fuzz_world: World, server: Server
 ) -> None:
     """Schema-valid date-times at the edges, sent as explicit Schemathesis cases."""
     case = schema["/api/reviews/"]["GET"].Case(query={name: value})
 
-    response = case.call_and_validate(base_url=live_server.url)
+    response = case.call_and_validate(base_url=server.url, headers=fuzz_world.headers["anonymous"])
 
     # Either a result or a field error; never a 500, and whatever comes back is as documented.
     assert response.status_code in (200, 400)
@@ -580,51 +644,22 @@ _SECTIONS = ("introduction", "core_algorithm", "results", "thoughts")
 
 
 @pytest.mark.parametrize(
-    "character",
-    [
-        pytest.param(
-            "a",
-            id="ascii",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "app bug: reviews/api/serializers/fields.py:42 markdown_field documents "
-                    "maxLength 200000 (characters) but validate_markdown_size "
-                    "(reviews/markdown.py:47 MAX_SOURCE_BYTES) refuses sections over 100 KB "
-                    "of UTF-8, so a schema-valid section of 200000 characters gets 400; "
-                    "publish max_length=MAX_SOURCE_BYTES // 4 (always under the byte limit) "
-                    "or one limit in both places"
-                ),
-            ),
-        ),
-        pytest.param(
-            "가",
-            id="hangul",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "app bug: four schema-valid sections of 200000 Hangul characters are "
-                    "~4.8 MB of JSON, over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so "
-                    "Django's own HTML 'Bad Request (400)' page answers instead of JSON; "
-                    "answer RequestDataTooBig under /api/ with a JSON 413 (documented), and "
-                    "keep the documented maxLength small enough to fit"
-                ),
-            ),
-        ),
-    ],
+    ("character", "status"), [("a", 201), ("가", 400)], ids=["ascii", "hangul"]
 )
-def test_api_review_sections_at_max_length_conform(
-    character: str, fuzz_world: World, live_server: LiveServer
+def test_api_review_sections_at_max_length(
+    character: str, status: int, fuzz_world: World, server: Server
 ) -> None:
-    """A review whose sections are as long as the schema allows is accepted, in JSON."""
+    """Sections as long as the schema's maxLength: ASCII fits the 100 KB of UTF-8 exactly;
+    Hangul (3 bytes a character) does not, and is refused with each section's field error,
+    in JSON, never with a 413 or an HTML page: the 8 MB body limit is above any such body."""
     properties = schema.raw_schema["components"]["schemas"]["ReviewRequest"]["properties"]
     section = character * properties["introduction"]["maxLength"]
     _paths, bodies = _demo_examples()
     body = {"paper": bodies["paper"], "tldr": "Long.", "language": "en"}
     case = schema["/api/reviews/"]["POST"].Case(body={**body, **dict.fromkeys(_SECTIONS, section)})
 
-    response = case.call_and_validate(
-        base_url=live_server.url, headers=fuzz_world.headers["member"]
-    )
+    response = case.call_and_validate(base_url=server.url, headers=fuzz_world.headers["member"])
 
-    assert response.status_code == 201, response.text[:300]
+    assert response.status_code == status, response.text[:300]
+    if status == 400:
+        assert set(response.json()) == set(_SECTIONS)

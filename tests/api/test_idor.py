@@ -182,7 +182,7 @@ def test_draft_review_404_is_the_same_as_for_a_missing_id(scene: Scene) -> None:
 
 
 def test_unpublished_review_revisions_and_comments_hidden_from_others(scene: Scene) -> None:
-    response = scene.client_a.post(url("review-unpublish", pk=scene.a_published.pk))
+    response = send(scene.client_a, "POST", url("review-unpublish", pk=scene.a_published.pk))
     assert response.status_code == 200
     pk = scene.a_published.pk
     assert scene.client_b.get(url("review-revisions", pk=pk)).status_code == 404

@@ -181,7 +181,7 @@ FEED = (
 )
 
 # Routes whose object belongs to the review the target names; their writes need If-Match.
-IF_MATCH_ROUTES = frozenset({"review-detail", "review-publish"})
+IF_MATCH_ROUTES = frozenset({"review-detail", "review-publish", "review-unpublish"})
 
 
 @dataclass
@@ -563,14 +563,16 @@ def test_review_patch_by_author_needs_the_current_etag(world: World) -> None:
 
 def test_review_unpublish_by_member_refused_keeps_it_published(world: World) -> None:
     url = reverse("review-unpublish", kwargs={"pk": world.published.pk})
-    assert world.clients["member"].post(url).status_code == 403
+    if_match = {"If-Match": fresh_etag(world, "published")}
+    assert world.clients["member"].post(url, headers=if_match).status_code == 403
     world.published.refresh_from_db()
     assert world.published.status == ReviewStatus.PUBLISHED
 
 
 def test_review_unpublish_by_organizer_hides_it_from_everyone_else(world: World) -> None:
     url = reverse("review-unpublish", kwargs={"pk": world.published.pk})
-    assert world.clients["organizer"].post(url).status_code == 200
+    if_match = {"If-Match": fresh_etag(world, "published")}
+    assert world.clients["organizer"].post(url, headers=if_match).status_code == 200
     detail = reverse("review-detail", kwargs={"pk": world.published.pk})
     statuses = {role: world.clients[role].get(detail).status_code for role in ROLES[:5]}
     assert statuses == {
@@ -584,7 +586,8 @@ def test_review_unpublish_by_organizer_hides_it_from_everyone_else(world: World)
 
 def test_review_delete_by_organizer_removes_it(world: World) -> None:
     url = reverse("review-detail", kwargs={"pk": world.published.pk})
-    assert world.clients["organizer"].delete(url).status_code == 204
+    if_match = {"If-Match": fresh_etag(world, "published")}
+    assert world.clients["organizer"].delete(url, headers=if_match).status_code == 204
     assert Review.objects.filter(pk=world.published.pk).exists() is False
 
 

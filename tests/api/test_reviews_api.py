@@ -325,7 +325,7 @@ def test_unpublish_review_back_to_draft(
     api: APIClient, author_client: APIClient, author: Member
 ) -> None:
     review = make_review(author=author)
-    response = author_client.post(url(review, "unpublish"))
+    response = author_client.post(url(review, "unpublish"), headers={"If-Match": etag(review)})
     assert response.status_code == 200
     data = response.json()
     assert (data["status"], data["published_at"], data["version"]) == ("draft", None, 2)
@@ -338,8 +338,11 @@ def test_unpublish_review_by_organizer_and_not_by_other(
     token_client: TokenClient, organizer: Member, other: Member
 ) -> None:
     review = make_review()
-    assert token_client(other).post(url(review, "unpublish")).status_code == 403
-    assert token_client(organizer).post(url(review, "unpublish")).status_code == 200
+    if_match = {"If-Match": etag(review)}
+    assert token_client(other).post(url(review, "unpublish"), headers=if_match).status_code == 403
+    assert (
+        token_client(organizer).post(url(review, "unpublish"), headers=if_match).status_code == 200
+    )
     review.refresh_from_db()
     assert review.status == ReviewStatus.DRAFT
 
@@ -350,7 +353,7 @@ def test_unpublish_review_anonymous_401(api: APIClient) -> None:
 
 
 def test_delete_review_by_author_204(author_client: APIClient, draft: Review) -> None:
-    response = author_client.delete(url(draft))
+    response = author_client.delete(url(draft), headers={"If-Match": etag(draft)})
     assert response.status_code == 204
     assert not Review.objects.filter(pk=draft.pk).exists()
 
@@ -359,10 +362,51 @@ def test_delete_review_other_403_organizer_204(
     token_client: TokenClient, other: Member, organizer: Member
 ) -> None:
     review = make_review()
-    assert token_client(other).delete(url(review)).status_code == 403
+    if_match = {"If-Match": etag(review)}
+    assert token_client(other).delete(url(review), headers=if_match).status_code == 403
     assert Review.objects.filter(pk=review.pk).exists()
-    assert token_client(organizer).delete(url(review)).status_code == 204
+    assert token_client(organizer).delete(url(review), headers=if_match).status_code == 204
     assert not Review.objects.filter(pk=review.pk).exists()
+
+
+def test_delete_published_review_without_if_match_428_keeps_it(
+    token_client: TokenClient, organizer: Member
+) -> None:
+    review = make_review()
+
+    response = token_client(organizer).delete(url(review))
+
+    assert response.status_code == 428
+    assert response.json()["detail"] == "Send If-Match with the review's ETag to change it."
+    assert Review.objects.filter(pk=review.pk).exists()
+
+
+def test_delete_review_with_stale_if_match_412_keeps_it(
+    author_client: APIClient, author: Member
+) -> None:
+    review = make_review(author=author)
+    stale = etag(review)
+    edited = author_client.patch(
+        url(review), {"tldr": "Edited."}, format="json", HTTP_IF_MATCH=stale
+    )
+    assert edited.status_code == 200
+
+    response = author_client.delete(url(review), headers={"If-Match": stale})
+
+    assert (response.status_code, response["ETag"]) == (412, edited["ETag"])
+    assert Review.objects.filter(pk=review.pk).exists()
+
+
+def test_unpublish_review_without_if_match_428_keeps_it_published(
+    token_client: TokenClient, organizer: Member
+) -> None:
+    review = make_review()
+
+    response = token_client(organizer).post(url(review, "unpublish"))
+
+    assert response.status_code == 428
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.PUBLISHED
 
 
 # --- list filters, search and ordering --------------------------------------------------------

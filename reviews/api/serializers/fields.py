@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from rest_framework import serializers
 
+from reviews.markdown import MAX_SOURCE_BYTES
 from reviews.validators import validate_markdown_size
 
 MAX_ID = 2**63 - 1
@@ -44,7 +45,9 @@ def markdown_field(*, allow_blank: bool = True, **kwargs: Any) -> StrictCharFiel
         allow_blank=allow_blank,
         trim_whitespace=False,
         validators=[validate_markdown_size],
-        max_length=200_000,
+        # The limit is 100 KB of UTF-8, which no JSON Schema keyword can say; no longer string
+        # can fit, so this is the documented maxLength, and the validator has the last word.
+        max_length=MAX_SOURCE_BYTES,
         **kwargs,
     )
 

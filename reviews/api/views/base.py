@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -29,6 +33,11 @@ class RunRefusedError(APIException):
     default_code = "run_refused"
 
 
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
 class PreconditionRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_detail = "Send If-Match with the review's ETag to change it."
@@ -48,6 +57,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc = ValidationError({"detail": " ".join(exc.messages)})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or None)
+    elif isinstance(exc, ObjectDoesNotExist):  # deleted by someone else during this request
+        exc = NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        exc = PayloadTooLarge(_("The request body is over %(limit)s.") % {"limit": limit})
     elif isinstance(exc, services.ReviewConflict):
         response = drf_exception_handler(PreconditionFailed(), context)
         response["ETag"] = review_etag(exc.current)

@@ -133,8 +133,14 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
 
+    @extend_schema(parameters=[IF_MATCH])
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance: Review) -> None:
-        services.review_delete(review=instance, by=self.request.user)
+        services.review_delete(
+            review=instance, by=self.request.user, expected_version=self._expected_version(instance)
+        )
 
     @extend_schema(request=None, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"])
@@ -152,12 +158,15 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
         )
         return self._respond(saved)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, parameters=[IF_MATCH])
     @action(detail=True, methods=["post"], permission_classes=[permissions.MemberOnly])
     def unpublish(self, request: Request, pk: str | None = None) -> Response:
         """Back to draft: the author, or an organizer moderating."""
         review = self.get_object()
-        return self._respond(services.review_unpublish(review=review, by=request.user))
+        unpublished = services.review_unpublish(
+            review=review, by=request.user, expected_version=self._expected_version(review)
+        )
+        return self._respond(unpublished)
 
     @extend_schema(responses=serializers.ReviewRevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
