@@ -7,7 +7,9 @@ PostgreSQL and Redis. DEBUG=0 turns on the production hardening.
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,12 +67,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "reviews",
+    "filestore",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reviews.middleware.ContentSecurityPolicyMiddleware",
+    "reviews.middleware.ApiJsonErrorsMiddleware",
     "reviews.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +87,8 @@ MIDDLEWARE = [
     "reviews.middleware.MembersOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studygroup.urls"
@@ -123,6 +130,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "reviews.Member"
+# The lockout check comes first, so a locked-out client never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "reviews.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in protection (django-axes): failures are counted per account and per address in the
+# database, which every web process shares. A lock ends AXES_COOLOFF_MINUTES after the last
+# counted failure (tries while locked do not extend it), and signing in clears the counts.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "reviews.signin.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "reviews.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "reviews.signin.lockout_response"
+# Successful sign-ins are not logged: the failure counts are all the protection needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every management command
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "password1",
+    "password2",
+    "csrfmiddlewaretoken",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -140,13 +176,24 @@ TIME_ZONE = envstr("TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 
+# Four sections of the longest text the API documents (100 KB of UTF-8 each, JSON-escaped)
+# fit; a larger body is refused (413 under /api/) before anything reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 2**20
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_URL = "media/"
+# Files written by older versions, which `migrate` copies into the database.
 MEDIA_ROOT = DATA_DIR / "media"
+# Run figures and what imports write live in the database, so a worker on another host needs
+# only DATABASE_URL and CELERY_BROKER_URL. FILE_STORAGE names another backend (object
+# storage), FILE_STORAGE_OPTIONS (JSON) its options.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": envstr("FILE_STORAGE", "filestore.storage.DatabaseStorage"),
+        "OPTIONS": json.loads(envstr("FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and envbool("STATIC_MANIFEST", True)
@@ -180,6 +227,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "reviews.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "reviews.api.authentication.MembersOnlyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["reviews.api.permissions.ReadOnlyOrMember"],
     "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.Pagination",
@@ -197,6 +245,8 @@ REST_FRAMEWORK = {
         "anon_read": envstr("API_THROTTLE_ANON", "120/min"),
         "member_read": envstr("API_THROTTLE_MEMBER", "600/min"),
         "write": envstr("API_THROTTLE_WRITE", "60/min"),
+        # Failed token checks per address; once used up, every token from there waits.
+        "bad_token": envstr("API_THROTTLE_BAD_TOKEN", "20/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -217,9 +267,15 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # MembersOnlyAuthentication only refuses; it is no way to sign in.
+    "AUTHENTICATION_WHITELIST": [
+        "reviews.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    # The sidecar's Redoc loads its footer logo from a CDN; ours is patched not to.
+    # The sidecar's Redoc loads its footer logo from a CDN; ours (static/vendor/redoc) is
+    # patched not to, and templates/drf_spectacular/redoc.html loads it by its hashed name.
     "REDOC_DIST": f"/{STATIC_URL}vendor/redoc",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
@@ -259,6 +315,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_QUEUE_DIR / "control"),
         "store_processed": False,
     }
+# Imports fetch arXiv records and blog feeds from the web; off, they answer as when offline.
+IMPORT_FETCH = envbool("IMPORT_FETCH", True)
+
 # Demo experiments. A run is limited to its experiment's TIME_LIMIT_S (soft; the hard limit is
 # EXPERIMENT_HARD_LIMIT_GRACE_S later), never more than EXPERIMENT_MAX_TIME_LIMIT_S.
 EXPERIMENT_DEVICE = envstr("EXPERIMENT_DEVICE", "auto")
@@ -271,6 +330,9 @@ EXPERIMENT_HARD_LIMIT_GRACE_S = 30
 EXPERIMENT_HEARTBEAT_S = 2
 EXPERIMENT_LEASE_S = envint("EXPERIMENT_LEASE_S", 15)
 EXPERIMENT_STALE_S = envint("EXPERIMENT_STALE_S", 30)
+# The reaper looks for the message of runs queued longer than this; one the broker lost is
+# re-sent once, then failed (reviews/services/run_queue.py).
+EXPERIMENT_QUEUE_GRACE_S = envint("EXPERIMENT_QUEUE_GRACE_S", 10)
 if not EXPERIMENT_HEARTBEAT_S < EXPERIMENT_LEASE_S < EXPERIMENT_STALE_S:
     raise ImproperlyConfigured(
         "need EXPERIMENT_HEARTBEAT_S < EXPERIMENT_LEASE_S < EXPERIMENT_STALE_S"
@@ -280,11 +342,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ROUTES = {"reviews.tasks.run_experiment": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {"reviews.run_experiment": {"queue": "gpu"}}
 CELERY_BEAT_SCHEDULE = {
     # Expires, so reaps do not pile up where no worker consumes the default queue.
-    "reap-stale-runs": {
-        "task": "reviews.tasks.reap_stale_runs",
+    "reap-runs": {
+        "task": "reviews.reap_runs",
         "schedule": 10.0,
         "options": {"expires": 10},
     },

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("reviews.api.urls")),
+    path("files/", include("filestore.urls")),
     path("", include("reviews.urls")),
 ]

@@ -41,9 +41,16 @@ def _celery_in_memory() -> None:
     app.conf.broker_transport_options = {}
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
-    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An empty MEDIA_ROOT before the test database is migrated: the migration that copies an
+    older deployment's media into the database must not pick up a developer's DATA_DIR. Files
+    live in the database, so nothing writes there afterwards either."""
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture

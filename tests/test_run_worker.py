@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from reviews.enums import RunStatus, RunVerdict
@@ -73,8 +76,10 @@ class TestOneWorker:
     """One worker for every run that leaves its main process alive; in file order."""
 
     def test_run_succeeds_with_metrics_and_figure(self, shared_worker, cast, settings):
+        """The worker has a DATA_DIR of its own, as on another host; its figure reaches the
+        web through the database alone."""
         worker = shared_worker
-        settings.MEDIA_ROOT = worker.media_root  # read the figure where the worker wrote it
+        assert worker.data_dir != settings.DATA_DIR
         run = launch(cast, SHORT)
         run = wait_for(run, finished, worker, timeout=60)
         assert run.status == RunStatus.SUCCEEDED, run.error
@@ -92,6 +97,15 @@ class TestOneWorker:
         assert run.figure.name.startswith("runs/")
         with run.figure.open("rb") as figure:
             assert figure.read().lstrip().startswith(b"<svg")
+        figure_url = reverse("run_figure", args=[run.pk])
+        page = Client().get(run.get_absolute_url())
+        assert f'src="{figure_url}"' in page.content.decode()
+        served = Client().get(figure_url)
+        assert (served.status_code, served["Content-Type"]) == (200, "image/svg+xml")
+        assert served.content.lstrip().startswith(b"<svg")
+        # Neither process wrote a file: not the web's MEDIA_ROOT, not the worker's data dir.
+        assert list(Path(settings.MEDIA_ROOT).rglob("*")) == []
+        assert not (worker.data_dir / "media").exists()
 
     def test_run_cancel_stops_a_running_run(self, shared_worker, cast):
         run = wait_for(launch(cast, LONG), under_way, shared_worker, timeout=60)
@@ -120,7 +134,7 @@ class TestOneWorker:
         def enqueue_without_soft_limit(run: ExperimentRun) -> None:
             run_experiment.apply_async(args=[run.pk], task_id=run.task_id, time_limit=4)
 
-        monkeypatch.setattr(runs, "_enqueue", enqueue_without_soft_limit)
+        monkeypatch.setattr(runs, "run_enqueue", enqueue_without_soft_limit)
         run = wait_for(launch(cast, LONG), finished, shared_worker, timeout=30)
         assert run.status == RunStatus.FAILED
         assert "time limit" in run.error

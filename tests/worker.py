@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 
 from tests.conftest import services_required
@@ -61,8 +62,9 @@ def database_url() -> str:
 class Worker:
     """``celery -A studygroup worker -Q gpu,celery --concurrency 1`` as a child process."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
+        self.args = args
         self.log_path = data_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
@@ -89,6 +91,7 @@ class Worker:
                 "--without-mingle",
                 "-n",
                 f"test-{uuid.uuid4().hex[:8]}@%h",
+                *self.args,  # later options win: "--prefetch-multiplier", "2"
             ],
             cwd=ROOT,
             env=self.env,
@@ -104,11 +107,6 @@ class Worker:
                 pytest.fail(f"the worker exited with {self.process.returncode}:\n{self.log()}")
             time.sleep(0.2)
         pytest.fail(f"the worker did not start in {timeout} s:\n{self.log()}")
-
-    @property
-    def media_root(self) -> Path:
-        """Where the worker's default storage writes (its settings' ``DATA_DIR / "media"``)."""
-        return self.data_dir / "media"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -156,12 +154,13 @@ class Worker:
 
 
 @contextmanager
-def publishing_to(broker_url: str) -> Iterator[None]:
-    """Point this process's Celery app at ``broker_url`` (tests otherwise use ``memory://``)."""
+def publishing_to(broker_url: str, options: dict | None = None) -> Iterator[None]:
+    """Point this process's Celery app at ``broker_url`` (tests otherwise use ``memory://``),
+    with these transport ``options`` (the filesystem transport's folders, say)."""
     from studygroup.celery import app
 
     previous = (app.conf.broker_url, app.conf.broker_transport_options)
-    _switch_broker(app, broker_url, {"visibility_timeout": 3600})
+    _switch_broker(app, broker_url, {"visibility_timeout": 3600} if options is None else options)
     try:
         yield
     finally:
@@ -178,8 +177,13 @@ def _switch_broker(app: Celery, broker_url: str, options: dict) -> None:
 
 
 @contextmanager
-def celery_worker(tmp_path: Path, *, flush: bool = True, **env: str) -> Iterator[Worker]:
+def celery_worker(
+    tmp_path: Path, *, flush: bool = True, args: tuple[str, ...] = (), **env: str
+) -> Iterator[Worker]:
     """A worker on Redis and the test database; this process publishes to the same Redis.
+
+    Like a GPU worker on another host, it shares nothing else with this process: its
+    ``DATA_DIR`` is a folder of its own (``Worker.data_dir``), never the web's.
 
     ``flush=False`` keeps what an earlier (killed) worker left in Redis, such as its
     unacknowledged message. ``env`` overrides the worker's environment, e.g.
@@ -192,6 +196,7 @@ def celery_worker(tmp_path: Path, *, flush: bool = True, **env: str) -> Iterator
         redis.Redis.from_url(REDIS_URL).flushdb()
     data_dir = tmp_path / "worker-data"
     data_dir.mkdir(exist_ok=True)
+    assert data_dir != settings.DATA_DIR
     worker_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "studygroup.settings",
@@ -205,7 +210,7 @@ def celery_worker(tmp_path: Path, *, flush: bool = True, **env: str) -> Iterator
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    worker = Worker(data_dir, worker_env)
+    worker = Worker(data_dir, worker_env, args)
     with publishing_to(REDIS_URL):
         worker.start()
         try:

@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import expect
@@ -63,11 +63,9 @@ def progress_value(page: Page) -> int:
 
 
 def test_run_attach_and_watch_it_finish(
-    session: Session, page: Page, runs_data: RunsData, tmp_path: Path, settings: Any
+    session: Session, page: Page, runs_data: RunsData, tmp_path: Path
 ) -> None:
     guard = session.guard
-    # The worker stores figures under its DATA_DIR; the live server must read them there.
-    settings.MEDIA_ROOT = tmp_path / "worker-data" / "media"
     review_path = runs_data.review.get_absolute_url()
     with celery_worker(tmp_path, OMP_NUM_THREADS="1", EXPERIMENT_DEVICE="cpu") as worker:
         sign_in(page, guard, username=runs_data.member.username, next_path=review_path)
