@@ -1,4 +1,9 @@
-"""RSS and Atom feeds of published reviews: all, per tag and per member."""
+"""RSS and Atom feeds of published reviews: all, per tag and per member.
+
+Each feed also answers at a member's private URL, /feeds/private/<key>/…, which a feed
+reader can fetch without a session when MEMBERS_ONLY is on. Feeds hold published reviews
+only, so a key shows what its member may read and never a draft, not even their own.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -14,7 +19,8 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 
 from . import selectors
-from .models import Member, Review, Tag
+from .models import FeedKey, Member, Review, Tag
+from .services import api_token_hash
 
 FEED_SIZE = 30
 
@@ -119,3 +125,50 @@ class MemberReviewsAtom(MemberReviewsRss):
 
     def subtitle(self, obj: Member) -> str:
         return self.description(obj)
+
+
+def feed_key_member(key: str) -> Member | None:
+    """The active member whose private feed key this is, if any."""
+    found = (
+        FeedKey.objects.select_related("member")
+        .filter(key_hash=api_token_hash(key), member__is_active=True)
+        .first()
+    )
+    return found.member if found else None
+
+
+class PrivateFeedMixin:
+    """The same feed at /feeds/private/<key>/…: an unknown, revoked or deactivated key is 404."""
+
+    def __call__(self, request: HttpRequest, key: str, **kwargs: object) -> HttpResponse:
+        if feed_key_member(key) is None:
+            raise Http404
+        response = super().__call__(request, **kwargs)
+        # The URL is a secret: no shared cache may keep the answer.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class PrivateLatestReviewsRss(PrivateFeedMixin, LatestReviewsRss):
+    pass
+
+
+class PrivateLatestReviewsAtom(PrivateFeedMixin, LatestReviewsAtom):
+    pass
+
+
+class PrivateTagReviewsRss(PrivateFeedMixin, TagReviewsRss):
+    pass
+
+
+class PrivateTagReviewsAtom(PrivateFeedMixin, TagReviewsAtom):
+    pass
+
+
+class PrivateMemberReviewsRss(PrivateFeedMixin, MemberReviewsRss):
+    pass
+
+
+class PrivateMemberReviewsAtom(PrivateFeedMixin, MemberReviewsAtom):
+    pass

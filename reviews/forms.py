@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import experiments
@@ -93,7 +93,9 @@ class ProfileForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
 
 
-class InviteAcceptForm(BaseUserCreationForm):
+class InviteAcceptForm(UserCreationForm):
+    """Django's sign-up form, which refuses a username that differs from one only in case."""
+
     class Meta:
         model = Member
         fields = ["username", "display_name", "email"]

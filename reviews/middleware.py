@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -53,9 +53,22 @@ class PreferredLanguageMiddleware:
 
 
 class MembersOnlyMiddleware:
-    """With MEMBERS_ONLY on, send anonymous visitors to the sign-in page."""
+    """With MEMBERS_ONLY on, send anonymous visitors to the sign-in page.
 
-    OPEN_PREFIXES = ("/login/", "/invite/", "/i18n/", "/static/", "/admin/login/")
+    The API is left to reviews.api.authentication.MembersOnlyAuthentication: token clients
+    are known only after DRF authenticates them, and an API client wants a JSON 401, not a
+    sign-in page. Private feed URLs carry their own key (reviews.feeds).
+    """
+
+    OPEN_PREFIXES = (
+        "/login/",
+        "/invite/",
+        "/i18n/",
+        "/static/",
+        "/admin/login/",
+        "/api/",
+        "/feeds/private/",
+    )
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -68,3 +81,35 @@ class MembersOnlyMiddleware:
         ):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Every answer under /api/ is JSON, whatever DEBUG is.
+
+    DRF answers its own errors in JSON; this covers the ones Django answers before or around a
+    view (no route for an odd path, a NUL in the URL, a body over the upload limit, a crash),
+    which would otherwise be the site's HTML pages or Django's debug pages.
+    """
+
+    PREFIX = "/api/"
+    # The API's HTML pages (Swagger UI, Redoc) are not errors and stay as they are.
+    JSON_TYPES = ("application/json", "application/problem+json")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path_info.startswith(self.PREFIX)
+            or response.get("Content-Type", "").startswith(self.JSON_TYPES)
+        ):
+            return response
+        json_response = JsonResponse(
+            {"detail": response.reason_phrase or "Error."}, status=response.status_code
+        )
+        for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
+            if header in response:
+                json_response[header] = response[header]
+        return json_response

@@ -15,6 +15,9 @@ urlpatterns = [
     path("account/profile/", views.profile_edit, name="profile_edit"),
     path("account/tokens/", views.token_create, name="token_create"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("account/password/", views.password_change, name="password_change"),
+    path("account/feed-key/", views.feed_key_create, name="feed_key_create"),
+    path("account/feed-key/revoke/", views.feed_key_revoke, name="feed_key_revoke"),
     path("lists/<str:slug>/", views.reading_list, name="reading_list"),
     path("lists/<str:slug>/papers.bib", views.reading_list_bibtex, name="reading_list_bibtex"),
     path("entries/<int:pk>/status/", views.entry_status, name="entry_status"),
@@ -49,4 +52,35 @@ urlpatterns = [
     path("feeds/tags/<str:slug>.atom", feeds.TagReviewsAtom(), name="feed_tag_atom"),
     path("feeds/members/<str:username>.rss", feeds.MemberReviewsRss(), name="feed_member_rss"),
     path("feeds/members/<str:username>.atom", feeds.MemberReviewsAtom(), name="feed_member_atom"),
+    # A member's secret feed URLs: the feeds above, readable without a session.
+    path(
+        "feeds/private/<str:key>/reviews.rss",
+        feeds.PrivateLatestReviewsRss(),
+        name="feed_private_rss",
+    ),
+    path(
+        "feeds/private/<str:key>/reviews.atom",
+        feeds.PrivateLatestReviewsAtom(),
+        name="feed_private_atom",
+    ),
+    path(
+        "feeds/private/<str:key>/tags/<str:slug>.rss",
+        feeds.PrivateTagReviewsRss(),
+        name="feed_private_tag_rss",
+    ),
+    path(
+        "feeds/private/<str:key>/tags/<str:slug>.atom",
+        feeds.PrivateTagReviewsAtom(),
+        name="feed_private_tag_atom",
+    ),
+    path(
+        "feeds/private/<str:key>/members/<str:username>.rss",
+        feeds.PrivateMemberReviewsRss(),
+        name="feed_private_member_rss",
+    ),
+    path(
+        "feeds/private/<str:key>/members/<str:username>.atom",
+        feeds.PrivateMemberReviewsAtom(),
+        name="feed_private_member_atom",
+    ),
 ]

@@ -364,4 +364,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are the ones to keep.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

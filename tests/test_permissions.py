@@ -34,6 +34,7 @@ from reviews.models import (
     Review,
     Tag,
 )
+from reviews.services import accounts
 from reviews.services import runs as run_services
 from tests.factories import (
     PASSWORD,
@@ -94,6 +95,24 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     # The world's token is the author's: nobody else can even find it.
     ("token_revoke", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
     ("token_revoke", "POST", "-"): (LOGIN, 404, "302 /account/profile/", 404, LOGIN),
+    ("password_change", "GET", "-"): (LOGIN, 200, 200, 200, LOGIN),
+    ("password_change", "POST", "-"): (
+        LOGIN,
+        "302 /account/profile/",
+        "302 /account/profile/",
+        "302 /account/profile/",
+        LOGIN,
+    ),
+    ("feed_key_create", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("feed_key_create", "POST", "-"): (LOGIN, 200, 200, 200, LOGIN),
+    ("feed_key_revoke", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("feed_key_revoke", "POST", "-"): (
+        LOGIN,
+        "302 /account/profile/",
+        "302 /account/profile/",
+        "302 /account/profile/",
+        LOGIN,
+    ),
     ("reading_list", "GET", "-"): (200, 200, 200, 200, 200),
     ("entry_status", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
     ("entry_status", "POST", "-"): (
@@ -228,7 +247,24 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     ("feed_tag_atom", "GET", "tag"): (200, 200, 200, 200, 200),
     ("feed_member_rss", "GET", "author"): (200, 200, 200, 200, 200),
     ("feed_member_atom", "GET", "author"): (200, 200, 200, 200, 200),
+    # The author's private feed key opens these for anyone who holds the URL.
+    ("feed_private_rss", "GET", "-"): (200, 200, 200, 200, 200),
+    ("feed_private_atom", "GET", "-"): (200, 200, 200, 200, 200),
+    ("feed_private_tag_rss", "GET", "tag"): (200, 200, 200, 200, 200),
+    ("feed_private_tag_atom", "GET", "tag"): (200, 200, 200, 200, 200),
+    ("feed_private_member_rss", "GET", "author"): (200, 200, 200, 200, 200),
+    ("feed_private_member_atom", "GET", "author"): (200, 200, 200, 200, 200),
 }
+PRIVATE_FEED_ROUTES = frozenset(
+    {
+        "feed_private_rss",
+        "feed_private_atom",
+        "feed_private_tag_rss",
+        "feed_private_tag_atom",
+        "feed_private_member_rss",
+        "feed_private_member_atom",
+    }
+)
 
 # Syndication views answer any method (they are read-only), so they get no POST row.
 ANY_METHOD_ROUTES = frozenset(
@@ -239,6 +275,7 @@ ANY_METHOD_ROUTES = frozenset(
         "feed_tag_atom",
         "feed_member_rss",
         "feed_member_atom",
+        *PRIVATE_FEED_ROUTES,
     }
 )
 
@@ -262,6 +299,7 @@ class World:
     token: ApiToken
     run: ExperimentRun
     draft_run: ExperimentRun
+    feed_key: str
 
     def user(self, role: str) -> Member | None:
         return {"member": self.member, "author": self.author, "organizer": self.organizer}.get(role)
@@ -288,6 +326,7 @@ def build_world(member: Member, author: Member, organizer: Member) -> World:
     author.save(update_fields=["run_limit"])
     run = run_services.run_create(review=published, by=author, experiment="grokking")
     draft_run = run_services.run_create(review=draft, by=author, experiment="grokking")
+    feed_key = accounts.feed_key_create(member=author)
     return World(
         member=member,
         author=author,
@@ -306,6 +345,7 @@ def build_world(member: Member, author: Member, organizer: Member) -> World:
         token=token,
         run=run,
         draft_run=draft_run,
+        feed_key=feed_key,
     )
 
 
@@ -370,6 +410,12 @@ def url_for(route: str, target: str, world: World) -> str:
         "feed_tag_atom": [world.tag.slug],
         "feed_member_rss": [world.author.username],
         "feed_member_atom": [world.author.username],
+        "feed_private_rss": [world.feed_key],
+        "feed_private_atom": [world.feed_key],
+        "feed_private_tag_rss": [world.feed_key, world.tag.slug],
+        "feed_private_tag_atom": [world.feed_key, world.tag.slug],
+        "feed_private_member_rss": [world.feed_key, world.author.username],
+        "feed_private_member_atom": [world.feed_key, world.author.username],
     }
     return reverse(route, args=args.get(route, []))
 
@@ -396,6 +442,11 @@ def post_data(route: str, target: str, world: World) -> dict[str, str]:
         },
         "profile_edit": {"display_name": "Renamed", "bio": "Hi.", "preferred_language": "ko"},
         "token_create": {"name": "laptop script"},
+        "password_change": {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-Passphrase-42",
+            "new_password2": "a-new-Passphrase-42",
+        },
         "entry_status": {"status": "reading"},
         "review_edit": {**sections, "version": str(review.version)},
         "review_preview": {"introduction": "$x^2$"},
@@ -575,7 +626,7 @@ def test_members_only_sends_anonymous_to_login_except_login_and_invite(
     world: World, settings: Any
 ) -> None:
     settings.MEMBERS_ONLY = True
-    open_routes = {"login", "invite_accept"}
+    open_routes = {"login", "invite_accept", *PRIVATE_FEED_ROUTES}
     for role in ("anonymous", "inactive"):
         client = client_for(role, world)
         for (route, method, target), row in MATRIX.items():
@@ -601,7 +652,7 @@ def test_members_only_serves_members_as_usual(world: World, settings: Any) -> No
         expected = format_expected(row[ROLES.index("member")], world, "member")
         assert (url, outcome(client.get(url), url)) == (url, expected)
         pages += expected == 200
-    assert pages == 28
+    assert pages == 35
 
 
 def test_members_only_login_redirect_keeps_query_string(world: World, settings: Any) -> None:

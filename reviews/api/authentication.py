@@ -1,7 +1,15 @@
-"""`Authorization: Token <key>` or `Bearer <key>`, checked against hashed member tokens."""
+"""`Authorization: Token <key>` or `Bearer <key>`, checked against hashed member tokens.
+
+Refused tokens are counted per address (BadTokenThrottle). Once an address has used up that
+budget, every token it sends is refused with 429 until the window passes, the right one
+too: answering a right key differently would let guessing go on behind the limit.
+"""
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
@@ -9,6 +17,8 @@ from rest_framework.request import Request
 
 from reviews.models import ApiToken, Member
 from reviews.services import api_token_hash
+
+from .throttling import BadTokenThrottle
 
 KEYWORDS = (b"token", b"bearer")
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -22,6 +32,20 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() not in KEYWORDS:
             return None
+        throttle = BadTokenThrottle()
+        wait = throttle.wait_before_next(request)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=max(1, math.ceil(wait)),
+                detail=_("Too many refused tokens from this address."),
+            )
+        try:
+            return self.check(header)
+        except exceptions.AuthenticationFailed:
+            throttle.failure_record(request)
+            raise
+
+    def check(self, header: list[bytes]) -> tuple[Member, ApiToken]:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send exactly one token after the keyword."))
         try:
@@ -45,3 +69,16 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Token realm="api"'
+
+
+class MembersOnlyAuthentication(authentication.BaseAuthentication):
+    """Last in line: with MEMBERS_ONLY on, a request no scheme above signed in gets 401.
+
+    The pages' half of MEMBERS_ONLY is reviews.middleware.MembersOnlyMiddleware, which
+    leaves /api/ to this class: only here are token clients known.
+    """
+
+    def authenticate(self, request: Request) -> None:
+        if settings.MEMBERS_ONLY:
+            raise exceptions.NotAuthenticated()
+        return None

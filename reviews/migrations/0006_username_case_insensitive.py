@@ -9,7 +9,7 @@ import reviews.models
 
 
 def username_case_clashes(member_model: type[models.Model], using: str) -> list[list[str]]:
-    """Groups of usernames that differ only in case, each sorted, in order."""
+    """Groups of usernames that differ only in case, each sorted (by code point), in order."""
     clashing = (
         member_model._default_manager.using(using)
         .annotate(folded=Lower("username"))
@@ -25,11 +25,10 @@ def username_case_clashes(member_model: type[models.Model], using: str) -> list[
         member_model._default_manager.using(using)
         .annotate(folded=Lower("username"))
         .filter(folded__in=list(clashing))
-        .order_by("username")
         .values_list("folded", "username")
     ):
         groups.setdefault(folded, []).append(username)
-    return [groups[key] for key in sorted(groups)]
+    return [sorted(groups[key]) for key in sorted(groups)]
 
 
 def refuse_case_clashes(apps, schema_editor) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .account import feed_key_create, feed_key_revoke, password_change
 from .arxiv_import import arxiv_import
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
@@ -42,6 +43,8 @@ __all__ = [
     "comment_create",
     "comment_delete",
     "entry_status",
+    "feed_key_create",
+    "feed_key_revoke",
     "feed_import_page",
     "home",
     "import_papers",
@@ -52,6 +55,7 @@ __all__ = [
     "paper_bibtex",
     "paper_compare",
     "paper_detail",
+    "password_change",
     "profile_edit",
     "reading_list",
     "reading_list_bibtex",

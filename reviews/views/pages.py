@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import selectors, services, signin
 from ..enums import ReadingStatus, Section
 from ..forms import (
     CommentForm,
@@ -33,6 +33,7 @@ from ..models import (
     Bookmark,
     Cohort,
     Comment,
+    FeedKey,
     Invite,
     Member,
     Paper,
@@ -420,6 +421,7 @@ def _profile_page(
         "form": form,
         "token_form": extra.pop("token_form", None) or TokenForm(),
         "tokens": ApiToken.objects.filter(member=request.user, revoked_at__isnull=True),
+        "feed_key": FeedKey.objects.filter(member=request.user).first(),
         **extra,
     }
     return render(request, "reviews/profile_edit.html", context, status=status)
@@ -466,8 +468,13 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, code: str) -> HttpResponse:
+    # Guessing invite codes is throttled like guessing passwords: per address, and per code.
+    attempt = f"invite:{code}"
+    if refused := signin.refusal(request, username=attempt):
+        return refused
     invite = Invite.objects.filter(code=code).select_related("cohort").first()
     if invite is None or not invite.is_usable:
+        signin.failure_record(request, username=attempt)
         return render(request, "reviews/invite_invalid.html", status=404)
     if request.user.is_authenticated:
         messages.info(request, _("You are already signed in."))

@@ -1,0 +1,64 @@
+"""A member's own credentials: password change and the private feed key."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import signin
+from ..forms import ProfileForm
+from ..services import accounts
+from .pages import _profile_page
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """A wrong old password counts as a failed sign-in of this account from this address."""
+    member = request.user
+    form = PasswordChangeForm(member, request.POST or None)
+    if request.method == "POST":
+        # While locked out, not even the right old password is checked.
+        if refused := signin.refusal(request, username=member.username):
+            return refused
+        if form.is_valid():
+            accounts.member_password_change(
+                member=member, password=form.cleaned_data["new_password1"]
+            )
+            # Keep this session signed in; the member's other sessions end.
+            update_session_auth_hash(request, member)
+            messages.success(request, _("Password changed."))
+            return redirect("profile_edit")
+        if form.has_error("old_password", "password_incorrect"):
+            signin.failure_record(request, username=member.username)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reviews/password_change.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def feed_key_create(request: HttpRequest) -> HttpResponse:
+    """Make a private feed key and show its URLs on this response only."""
+    key = accounts.feed_key_create(member=request.user)
+    feed_urls = [
+        ("RSS", request.build_absolute_uri(reverse("feed_private_rss", args=[key]))),
+        ("Atom", request.build_absolute_uri(reverse("feed_private_atom", args=[key]))),
+    ]
+    response = _profile_page(request, ProfileForm(instance=request.user), new_feed_urls=feed_urls)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def feed_key_revoke(request: HttpRequest) -> HttpResponse:
+    if accounts.feed_key_revoke(member=request.user):
+        messages.success(request, _("Private feed URL revoked."))
+    return redirect("profile_edit")
