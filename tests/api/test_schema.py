@@ -13,7 +13,13 @@ from rest_framework.test import APIClient
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 WRITE_METHODS = ("put", "post", "patch", "delete")
-IF_MATCH_OPERATIONS = ("reviews_update", "reviews_partial_update", "reviews_publish_create")
+IF_MATCH_OPERATIONS = (
+    "reviews_update",
+    "reviews_partial_update",
+    "reviews_destroy",
+    "reviews_publish_create",
+    "reviews_unpublish_create",
+)
 # Resources anyone may read; the rest belong to the signed-in member alone.
 PUBLIC_PREFIXES = (
     "/api/papers/",
