@@ -157,3 +157,24 @@ def test_username_migration_passes_without_clashes() -> None:
     state = MigrationLoader(connection).project_state(("reviews", "0005_review_source"))
     member_model = state.apps.get_model("reviews", "Member")
     assert migration_0006.username_case_clashes(member_model, connection.alias) == []
+
+
+def test_invite_accept_losing_a_race_for_the_name_is_a_field_error(
+    member: Member, organizer: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another sign-up took the name between the form's check and the insert: a field error,
+    never an IntegrityError (500), and the invite stays usable."""
+    from django.core.exceptions import ValidationError
+
+    from reviews import services
+
+    invite = Invite.objects.create(created_by=organizer)
+    monkeypatch.setattr(Member, "validate_constraints", lambda self, exclude=None: None)
+
+    with pytest.raises(ValidationError) as refused:
+        services.invite_accept(invite=invite, username="MEMBER", password=PASSWORD)
+
+    assert list(refused.value.message_dict) == ["username"]
+    invite.refresh_from_db()
+    assert invite.used_by is None
+    assert Member.objects.filter(username__iexact="member").count() == 1

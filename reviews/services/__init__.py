@@ -326,7 +326,12 @@ def invite_accept(
     member = Member(username=username, display_name=display_name, email=email)
     member.set_password(password)
     member.full_clean(exclude=["password"])
-    member.save()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:  # someone took the name (in any case) since full_clean looked
+        message = _("A member with that username already exists.")
+        raise ValidationError({"username": [message]}) from None
     if locked.cohort_id:
         CohortMembership.objects.create(cohort_id=locked.cohort_id, member=member)
     locked.used_by = member
