@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker test lint format bench bench-experiments messages clean
+.PHONY: install run worker test lint format bench bench-experiments bench-worker-memory messages clean
 
 $(VENV)/.installed: requirements.txt $(wildcard requirements/*.txt)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -51,6 +51,11 @@ bench: install
 # Every demo's full preset on the best device here (CUDA if present), with wall times.
 bench-experiments: install
 	$(PY) -m reviews.experiments.bench $(BENCH_ARGS)
+
+# A real worker on Redis (TEST_REDIS_URL, emptied) runs 50 tiny demos; the pool process's RSS
+# after each. See docs/benchmarks.md, "Worker memory".
+bench-worker-memory: install
+	$(PY) -m tests.bench_worker $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --locale ko --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'

@@ -521,6 +521,10 @@ class ExperimentRun(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     task_id = models.CharField(_("Celery task id"), max_length=64, blank=True)
+    # The reaper's record of a queued run whose message the broker lost: first seen missing,
+    # then re-sent (once) under a new task id.
+    missing_since = models.DateTimeField(_("message missing since"), null=True, blank=True)
+    resent_at = models.DateTimeField(_("re-sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)

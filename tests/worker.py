@@ -153,6 +153,19 @@ class Worker:
             self.process.wait(10)
 
 
+def filesystem_options(data_dir: Path) -> dict[str, object]:
+    """The filesystem transport's folders of a worker whose ``DATA_DIR`` is ``data_dir``, as
+    its settings make them."""
+    folders = data_dir / "celery"
+    return {
+        "data_folder_in": str(folders / "queue"),
+        "data_folder_out": str(folders / "queue"),
+        "processed_folder": str(folders / "processed"),
+        "control_folder": str(folders / "control"),
+        "store_processed": False,
+    }
+
+
 @contextmanager
 def publishing_to(broker_url: str, options: dict | None = None) -> Iterator[None]:
     """Point this process's Celery app at ``broker_url`` (tests otherwise use ``memory://``),

@@ -122,11 +122,13 @@ def run_create(
             time_limit_s=time_limit,
             task_id=str(uuid.uuid4()),
         )
-        transaction.on_commit(lambda: _enqueue(run))
+        transaction.on_commit(lambda: run_enqueue(run))
     return run
 
 
-def _enqueue(run: ExperimentRun) -> None:
+def run_enqueue(run: ExperimentRun) -> None:
+    """Send the run's message under its ``task_id``; if the broker cannot take it, the run
+    fails at once with the reason (its caller reads ``run.status`` to tell the member)."""
     from reviews.tasks import run_experiment
 
     try:
@@ -185,31 +187,72 @@ def run_cancel(*, run: ExperimentRun, by: Member) -> ExperimentRun:
 # The worker's side. ``attempt`` is the value of ``attempts`` the worker claimed the run with.
 
 
-def run_claim(*, run_id: int, now: datetime | None = None) -> ExperimentRun | None:
+def run_claim(
+    *, run_id: int, task_id: str | None = None, now: datetime | None = None
+) -> ExperimentRun | None:
     """Move the run to running for this worker, or ``None`` if it is not ours to run.
 
     A queued run is claimed at once. A running run whose heartbeat is older than the lease is
     one whose worker died (the broker redelivered its task): it is taken over, at most
-    ``MAX_ATTEMPTS`` attempts in all, unless someone asked to cancel it meanwhile.
+    ``MAX_ATTEMPTS`` attempts in all, unless someone asked to cancel it meanwhile. Given the
+    ``task_id`` of the delivered message, only the run's current message claims it: one the
+    reaper replaced after the broker lost it does nothing if it turns up again.
     """
     now = now or timezone.now()
     lease = now - timedelta(seconds=settings.EXPERIMENT_LEASE_S)
     lapsed = Q(status=RunStatus.RUNNING, heartbeat_at__lt=lease, cancel_requested=False)
-    claimed = (
-        ExperimentRun.objects.filter(pk=run_id, attempts__lt=ExperimentRun.MAX_ATTEMPTS)
-        .filter(Q(status=RunStatus.QUEUED) | lapsed)
-        .update(
-            status=RunStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            started_at=now,
-            heartbeat_at=now,
-            progress=0.0,
-            message=_("Starting…"),
-            series={},
-            error="",
-        )
+    claimable = ExperimentRun.objects.filter(pk=run_id, attempts__lt=ExperimentRun.MAX_ATTEMPTS)
+    if task_id is not None:
+        claimable = claimable.filter(task_id=task_id)
+    claimed = claimable.filter(Q(status=RunStatus.QUEUED) | lapsed).update(
+        status=RunStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0.0,
+        message=_("Starting…"),
+        series={},
+        error="",
+        missing_since=None,
     )
     return ExperimentRun.objects.get(pk=run_id) if claimed else None
+
+
+def run_requeue_lost_attempt(*, run_id: int, task_id: str) -> str:
+    """The pool process running this attempt died and its message goes back to the queue:
+    queue the run again if it has an attempt left, else end it. Returns the new status, or
+    ``""`` if the run was no longer running under this message.
+
+    Written by the worker's main process before Celery requeues the message, so the run
+    waits as ``queued`` behind the runs sent after it, instead of going stale as ``running``.
+    """
+    now = timezone.now()
+    mine = ExperimentRun.objects.filter(pk=run_id, task_id=task_id, status=RunStatus.RUNNING)
+    if mine.filter(cancel_requested=True).update(
+        status=RunStatus.CANCELLED, finished_at=now, message=_("Cancelled.")
+    ):
+        return RunStatus.CANCELLED
+    if mine.filter(attempts__lt=ExperimentRun.MAX_ATTEMPTS).update(
+        status=RunStatus.QUEUED,
+        progress=0.0,
+        series={},
+        heartbeat_at=None,
+        missing_since=None,
+        message=_("The worker process stopped (killed or out of memory); queued to run again."),
+    ):
+        return RunStatus.QUEUED
+    if mine.update(
+        status=RunStatus.FAILED,
+        finished_at=now,
+        message=_("Failed."),
+        error=_(
+            "The worker process stopped during each of this run's %d attempts (killed or out "
+            "of memory). Try a smaller preset, fewer seeds or fewer steps."
+        )
+        % ExperimentRun.MAX_ATTEMPTS,
+    ):
+        return RunStatus.FAILED
+    return ""
 
 
 def _mine(run_id: int, attempt: int):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import experiments, selectors
+from ..enums import RunStatus
 from ..forms import RunForm, run_form
 from ..models import ExperimentRun, Member, Review
 from ..services import runs as run_services
@@ -79,7 +80,7 @@ def run_launch(request: HttpRequest, pk: int) -> HttpResponse:
             if refused.retry_after:
                 headers["Retry-After"] = str(refused.retry_after)
         else:
-            messages.success(request, _("The run is queued."))
+            _say_queued(request, run, _("The run is queued."))
             return redirect(run)
     review = selectors.review_for_page(pk=review.pk, user=request.user)
     response = review_page(request, review, run_form=form, status=status)
@@ -220,5 +221,13 @@ def run_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     except run_services.RunRefused as refused:
         messages.error(request, refused.message)
         return redirect(run)
-    messages.success(request, _("The run is queued again."))
+    _say_queued(request, new_run, _("The run is queued again."))
     return redirect(new_run)
+
+
+def _say_queued(request: HttpRequest, run: ExperimentRun, queued: str) -> None:
+    """What became of a launch: queued, or failed at once because the queue was down."""
+    if run.status == RunStatus.FAILED:
+        messages.error(request, _("The run could not be queued: %s") % run.error)
+    else:
+        messages.success(request, queued)

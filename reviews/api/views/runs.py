@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -16,11 +16,19 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from reviews import experiments, selectors
+from reviews.enums import RunStatus
 from reviews.models import ExperimentRun, Paper
 from reviews.services import runs as run_services
 
 from .. import filters, permissions, serializers
 from ..serializers.runs import RunRefusedSerializer
+
+# A launch while the job queue is down: the new run, already failed with the reason.
+QUEUE_DOWN = OpenApiResponse(
+    serializers.RunDetailSerializer,
+    description="The job queue could not take the run: it was created `failed`, with the "
+    "reason in `error`; `Location` is the run. Try again later.",
+)
 
 # Keys of a launch's errors that name a field of the request; every other key is a setting.
 REQUEST_FIELDS = frozenset({"review", "experiment", "preset", "config", "detail"})
@@ -119,8 +127,11 @@ class RunViewSet(
     def _respond(self, run: ExperimentRun, code: int = status.HTTP_200_OK) -> Response:
         run = self.get_queryset().get(pk=run.pk)
         data = serializers.RunDetailSerializer(run, context=self.get_serializer_context()).data
+        if code == status.HTTP_201_CREATED and run.status == RunStatus.FAILED:
+            # Launched while the job queue was down: the run exists, failed, with the reason.
+            code = status.HTTP_503_SERVICE_UNAVAILABLE
         response = Response(data, status=code)
-        if code == status.HTTP_201_CREATED:
+        if code in (status.HTTP_201_CREATED, status.HTTP_503_SERVICE_UNAVAILABLE):
             response["Location"] = self.request.build_absolute_uri(
                 reverse("run-detail", args=[run.pk])
             )
@@ -128,10 +139,15 @@ class RunViewSet(
 
     @extend_schema(
         request=serializers.RunCreateSerializer,
-        responses={201: serializers.RunDetailSerializer, 429: RunRefusedSerializer},
+        responses={
+            201: serializers.RunDetailSerializer,
+            429: RunRefusedSerializer,
+            503: QUEUE_DOWN,
+        },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Queue a run; `Location` is where to poll it."""
+        """Queue a run; `Location` is where to poll it. 503 when the job queue cannot take
+        it: the run is created `failed`, with the reason in `error`."""
         context = {
             **self.get_serializer_context(),
             "visible_reviews": selectors.reviews_visible_to(request.user),
@@ -161,7 +177,11 @@ class RunViewSet(
 
     @extend_schema(
         request=None,
-        responses={201: serializers.RunDetailSerializer, 429: RunRefusedSerializer},
+        responses={
+            201: serializers.RunDetailSerializer,
+            429: RunRefusedSerializer,
+            503: QUEUE_DOWN,
+        },
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.MemberOnly])
     def rerun(self, request: Request, pk: str | None = None) -> Response:
