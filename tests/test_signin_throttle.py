@@ -121,9 +121,6 @@ def test_signin_lockout_page_keeps_only_a_safe_next(
     assert (f'value="{next_url}"' in response.content.decode()) is kept
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the Korean msgstr is in /tmp/ko-auth.json until the catalog is merged"
-)
 def test_signin_lockout_message_in_korean(member: Member) -> None:
     client = from_address("198.51.100.1")
     client.cookies["django_language"] = "ko"
