@@ -6,16 +6,24 @@ Pipeline (one call of ``render_markdown``):
    extraction (right after fenced code blocks are stashed, so a ``$`` inside a fence is never
    seen, and before any inline parsing, so TeX is never mangled by Markdown), a re-indenter that
    lets 2-space nested lists work, and guards that keep pathological input (thousands of ``[``,
-   unterminated tags, thousands of headings) from taking quadratic time or worse.
-2. The HTML is sanitized with nh3 and an explicit allowlist.
+   unterminated tags, thousands of headings) from taking quadratic time or worse; the stock
+   processors that were quadratic are replaced by the linear ones of ``reviews.markdown_linear``.
+2. The HTML is sanitized with nh3 and an explicit allowlist (long runs of text split so that the
+   sanitizer stays linear), and the attribute rules are applied to its output.
 3. The math placeholders are swapped for MathML that was produced by latex2mathml and sanitized
    on its own with a MathML-only allowlist.  This happens after step 2 because the main
-   allowlist deliberately knows nothing about MathML.
+   allowlist deliberately knows nothing about MathML.  A section's formulas are converted up to
+   a budget (``MAX_MATH_COST``); past it they show their TeX source.
+
+No input is slow for its size: `make bench` renders a corpus of pathological inputs
+(tests/markdown_corpus.py) at 100 KB and compares each with ordinary review text.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import gc
 import html
 import re
 import secrets
@@ -37,6 +45,8 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 from pygments.token import STANDARD_TYPES
+
+from reviews import markdown_linear
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -148,6 +158,7 @@ def _main_attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "id":
         # Heading ids come from the toc slugifier and always carry the caller's prefix; an id
         # typed as raw HTML without it could clobber DOM globals or another section's anchors.
+        # (Checked by _foreign_id_re on nh3's output.)
         required = f"{getattr(_local, 'id_prefix', '')}h-"
         return value if value.startswith(required) else None
     if tag == "img" and attr == "src":
@@ -158,11 +169,45 @@ def _main_attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-_MAIN_CLEANER = nh3.Cleaner(attribute_filter=_main_attribute_filter, **_MAIN_CLEANER_OPTIONS)
+# The filter above is applied to nh3's output rather than passed to nh3 as a callback: nh3
+# calls a callback for every attribute it keeps, and a call into Python per heading id or link
+# was most of the sanitizer's time on 100 KB of headings.  The result is the same: nh3 keeps an
+# attribute if its own rules and the filter both allow it.  (Only h3-h6 may keep an id, and
+# only a/img an href/src.)
+_MAIN_CLEANER = nh3.Cleaner(**_MAIN_CLEANER_OPTIONS)
+_URL_TAG_RE = re.compile(r"<(a|img) [^>]*>")
+_URL_ATTRIBUTE_RE = re.compile(r' (href|src)="([^"]*)"')
+
+
+def _filter_url_tag(tag: re.Match[str]) -> str:
+    name = tag.group(1)
+
+    def attribute(m: re.Match[str]) -> str:
+        value = html.unescape(m.group(2))
+        return m.group() if _main_attribute_filter(name, m.group(1), value) is not None else ""
+
+    return _URL_ATTRIBUTE_RE.sub(attribute, tag.group())
+
+
+@functools.lru_cache(maxsize=64)
+def _foreign_id_re(id_prefix: str) -> re.Pattern[str]:
+    # nh3 escapes '"', '<' and '>' in attribute values and '<' in text, so this only ever
+    # matches a heading's start tag.
+    return re.compile(rf'<(h[3-6]) id="(?!{re.escape(id_prefix)}h-)[^"]*"')
+
+
+def _sanitize(body: str, id_prefix: str) -> str:
+    cleaned = _MAIN_CLEANER.clean(body)
+    if "<a " in cleaned or "<img " in cleaned:
+        cleaned = _URL_TAG_RE.sub(_filter_url_tag, cleaned)
+    if ' id="' in cleaned:
+        cleaned = _foreign_id_re(id_prefix).sub(r"<\1", cleaned)
+    return cleaned
+
 
 # nh3's serializer double-quotes every attribute value and escapes '"', '<' and '>' inside it,
 # so this matches exactly the tags of its output; everything between matches is text.
-_SANITIZED_TAG_RE = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+_SANITIZED_TAG_RE = re.compile(r'<[^<>"]*+(?:"[^"]*+"[^<>"]*+)*+>')
 
 # --------------------------------------------------------------------------------------------
 # Math: TeX -> sanitized MathML
@@ -208,6 +253,19 @@ def _serialize_mathml(element: Element, out: list[str]) -> None:
 
 def _math_error(source: str) -> str:
     return f'<code class="math-error">{html.escape(source, quote=True)}</code>'
+
+
+def _math_source(source: str) -> str:
+    return f'<code class="math-source">{html.escape(source, quote=True)}</code>'
+
+
+# latex2mathml takes 5-10 µs per character of TeX (and some 15 µs more per formula), so one
+# section's distinct formulas are converted up to this many characters (each formula counting
+# at least _MIN_FORMULA_COST); later ones show their TeX source.  That is 30 times the TeX of
+# the most mathematical demo section, and keeps 100 KB of nothing but formulas within a few
+# times the rendering time of ordinary text.
+MAX_MATH_COST = 12_000
+_MIN_FORMULA_COST = 8
 
 
 @functools.lru_cache(maxsize=4096)
@@ -272,13 +330,24 @@ def _find_display_close(text: str, start: int) -> int:
     return -1
 
 
+_CODE_SPAN_CLOSERS: dict[int, re.Pattern[str]] = {}
+
+
 def _find_code_span_end(text: str, start: int, ticks: int) -> int:
     # Same rule as Python-Markdown's BACKTICK_RE: a run of exactly as many backticks, and a
     # code span never crosses a blank line because inline patterns run per block.  One regex
     # for both keeps the scan proportional to the distance actually covered.
-    closer = re.compile(rf"(?<!`)`{{{ticks}}}(?!`)|\n[ \t]*\n")
+    closer = _CODE_SPAN_CLOSERS.get(ticks)
+    if closer is None:
+        closer = re.compile(rf"(?<!`)`{{{ticks}}}(?!`)|\n[ \t]*\n")
+        if ticks <= 16:
+            _CODE_SPAN_CLOSERS[ticks] = closer
     match = closer.search(text, start)
     return match.end() if match and match.group()[0] == "`" else -1
+
+
+_SLUG_DROP_RE = re.compile(r"[^\w\s-]")
+_SLUG_DASHES_RE = re.compile(r"[-\s]+")
 
 
 class _MathExtension(Extension):
@@ -311,9 +380,12 @@ class _MathExtension(Extension):
         self.token_re = re.compile(rf"{token}(\d+)e")
         self.formulas = []
         self.id_prefix = id_prefix
+        self.converted: set[tuple[str, bool]] = set()
+        self.spent = 0
 
     def end(self) -> None:
         self.formulas = []
+        self.converted = set()
         self.token = ""
         self.token_re = re.compile(r"(?!)")
 
@@ -330,7 +402,11 @@ class _MathExtension(Extension):
         # are stable across renders.
         if self.token and self.token in value:
             value = self.token_re.sub(self._tex_or_empty, value)
-        return f"{self.id_prefix}h-{slugify_unicode(value, separator)}"
+        if separator != "-":  # pragma: no cover - the toc extension is configured with "-"
+            return f"{self.id_prefix}h-{slugify_unicode(value, separator)}"
+        # slugify_unicode(value, "-") with its two regexes compiled once.
+        value = _SLUG_DROP_RE.sub("", value).strip().lower()
+        return f"{self.id_prefix}h-{_SLUG_DASHES_RE.sub('-', value)}"
 
     def _tex_or_empty(self, match: re.Match[str]) -> str:
         formula = self._formula(match)
@@ -340,6 +416,15 @@ class _MathExtension(Extension):
         formula = self._formula(match)
         if formula is None:
             return ""
+        key = (formula.tex, formula.display)
+        if key not in self.converted:
+            # Converting costs 5-10 µs per character of TeX: past the section's budget (in
+            # document order, repeats free), a formula shows its source instead.
+            cost = max(len(formula.tex), _MIN_FORMULA_COST)
+            if self.spent + cost > MAX_MATH_COST:
+                return _math_source(formula.source)
+            self.spent += cost
+            self.converted.add(key)
         return _render_formula(formula.tex, formula.display, formula.source)
 
     def _attribute_replacement(self, match: re.Match[str]) -> str:
@@ -350,7 +435,7 @@ class _MathExtension(Extension):
         return html.escape(formula.source, quote=True) if formula else ""
 
     def restore(self, sanitized: str) -> str:
-        if not self.token or self.token not in sanitized:
+        if not self.token or self.token[len("mathph") : -1] not in sanitized:
             return sanitized
         parts: list[str] = []
         pos = 0
@@ -361,8 +446,12 @@ class _MathExtension(Extension):
         parts.append(self.token_re.sub(self._text_replacement, sanitized[pos:]))
         result = "".join(parts)
         # Should a placeholder ever be split by some construct, drop the random part rather than
-        # leak it: output must be the same for the same input.
-        return result.replace(self.token, "") if self.token in result else result
+        # leak it: output must be the same for the same input.  (Python-Markdown's emphasis
+        # drops the character after "*b**b*", so the "m" of a formula right there goes.)
+        nonce = self.token[len("mathph") : -1]
+        if nonce in result:
+            result = re.sub(rf"(?:mathph|athph|thph|hph|ph|h)?{nonce}i(?:\d+e)?", "", result)
+        return result
 
 
 class _MathPreprocessor(Preprocessor):
@@ -426,6 +515,7 @@ class _MathPreprocessor(Preprocessor):
 # --------------------------------------------------------------------------------------------
 
 _LIST_ITEM_RE = re.compile(r"( *)([*+-]|\d{1,9}\.)( +)(.*)")
+_LIST_ITEM_START_RE = re.compile(r"^ *(?:[*+-]|\d{1,9}\.) ", re.MULTILINE)
 # Python-Markdown recurses once per nesting level; no real review nests lists this deep, and
 # deeper items are simply kept at this level.
 _MAX_LIST_DEPTH = 12
@@ -437,6 +527,8 @@ class _NestedListPreprocessor(Preprocessor):
     inside a list are touched; text outside lists (including indented code) is left alone."""
 
     def run(self, lines: list[str]) -> list[str]:
+        if not _LIST_ITEM_START_RE.search("\n".join(lines)):
+            return lines  # no list item: nothing to re-indent
         out: list[str] = []
         # Open items, outermost first: (column of the marker, column of the content, depth).
         stack: list[tuple[int, int, int]] = []
@@ -453,9 +545,11 @@ class _NestedListPreprocessor(Preprocessor):
                 while stack and indent < stack[-1][0] + 2:
                     stack.pop()
                 depth = min(stack[-1][2] + 1, _MAX_LIST_DEPTH) if stack else 0
-                marker, gap, rest = item.group(2), item.group(3), item.group(4)
-                stack.append((indent, indent + len(marker) + len(gap), depth))
-                out.append(f"{' ' * (4 * depth)}{marker}{gap}{rest}")
+                stack.append((indent, item.start(4), depth))
+                if depth == indent == 0:
+                    out.append(line)  # a top-level item stays as it is
+                else:
+                    out.append(f"{' ' * (4 * depth)}{line[indent:]}")
             elif stack and indent > 0:
                 while stack and indent < stack[-1][0] + 2:
                     stack.pop()
@@ -476,6 +570,7 @@ class _NestedListPreprocessor(Preprocessor):
 # Thematic breaks (---, ***, ___) indented up to 3 spaces; setext underlines (=, -) at column 0.
 _RULE_LINE_RE = re.compile(r" {0,3}(?:(?:-[ ]{0,2}){3,}|(?:_[ ]{0,2}){3,}|(?:\*[ ]{0,2}){3,}) *")
 _UNDERLINE_RE = re.compile(r"(?:=+|-+) *")
+_RULE_CANDIDATE_RE = re.compile(r"^ {0,3}[-_*=]", re.MULTILINE)
 
 
 class _RuleBreakPreprocessor(Preprocessor):
@@ -487,17 +582,32 @@ class _RuleBreakPreprocessor(Preprocessor):
     """
 
     def run(self, lines: list[str]) -> list[str]:
-        out: list[str] = []
-        previous = ""
-        for index, line in enumerate(lines):
-            out.append(line)
+        # Only lines starting (after at most three spaces) with - _ * = can be either; find them
+        # in the joined text instead of testing every line.
+        text = "\n".join(lines)
+        after: list[int] = []  # indices of lines to put a blank line after
+        index = 0
+        position = 0
+        for candidate in _RULE_CANDIDATE_RE.finditer(text):
+            index += text.count("\n", position, candidate.start())
+            position = candidate.start()
+            line = lines[index]
+            previous = lines[index - 1] if index else ""
             following = lines[index + 1] if index + 1 < len(lines) else ""
             ends_block = _RULE_LINE_RE.fullmatch(line) or (
                 previous.strip() and _UNDERLINE_RE.fullmatch(line)
             )
             if ends_block and following.strip():
-                out.append("")
-            previous = line
+                after.append(index)
+        if not after:
+            return lines
+        out: list[str] = []
+        start = 0
+        for index in after:
+            out.extend(lines[start : index + 1])
+            out.append("")
+            start = index + 1
+        out.extend(lines[start:])
         return out
 
 
@@ -561,6 +671,8 @@ def _restore_brackets(body: str) -> str:
 
 class _BracketGuardTreeprocessor(Treeprocessor):
     def run(self, root: Element) -> None:
+        if not getattr(self.md, "linear_has_bracket", True):
+            return
         for element in root.iter():
             # AtomicString marks text the inline processor will not touch (code blocks).
             text = element.text
@@ -584,17 +696,81 @@ class _LinearTableProcessor(TableProcessor):
         # The stock test() splits and strips every line of the block, and the block parser offers
         # the rest of a block again after each line that a heading or <hr> takes, so 25 k lines of
         # "# x" took 18 s.  Only the header and separator lines decide...
-        lines = block.split("\n", 2)
-        if len(lines) < 2 or not set(lines[1].strip(" ")) <= _TABLE_SEPARATOR_CHARS:
+        first = block.find("\n")
+        if first == -1:
             return False
-        if not super().test(parent, "\n".join(lines[:2])):
+        second = block.find("\n", first + 1)
+        separator = block[first + 1 :] if second == -1 else block[first + 1 : second]
+        if not set(separator.strip(" ")) <= _TABLE_SEPARATOR_CHARS:
+            return False
+        if "|" not in block[:first]:
+            return False  # a header row without a pipe is one cell without borders: no table
+        if not super().test(parent, block[:second] if second != -1 else block):
             return False
         # ...except that a single-column table also needs a pipe on every further line.
         return not (
             len(self.separator) == 1
-            and len(lines) == 3
-            and _LINE_WITHOUT_PIPE_RE.search(lines[2]) is not None
+            and second != -1
+            and _LINE_WITHOUT_PIPE_RE.search(block, second + 1) is not None
         )
+
+    def _split(self, row: str) -> list[str]:
+        # The stock _split pairs code spans with a list slice per span and tests every pipe
+        # against every span, which is quadratic in a row of many spans ("`a` " * 4000 + "|" *
+        # 4000 took 0.55 s).  Same result: a row without backticks or backslashes splits on
+        # every pipe, and otherwise spans are paired through an index of their sizes and pipes
+        # are checked against the (ordered, disjoint) spans in one merge.
+        if "`" not in row and "\\" not in row:
+            return row.split("|")
+        pipes: list[int] = []
+        tics: list[int] = []
+        tic_points: list[tuple[int, int, int]] = []
+        for m in self.RE_CODE_PIPES.finditer(row):
+            if m.group(2):
+                tics.append(len(m.group(2)) - 1)
+                tic_points.append((m.start(2), m.end(2) - 1, 1))
+            elif m.group(3):
+                tics.append(len(m.group(3)))
+                tic_points.append((m.start(3), m.end(3) - 1, 0))
+            elif m.group(5):
+                pipes.append(m.start(5))
+        by_size: dict[int, list[int]] = {}
+        for index, size in enumerate(tics):
+            by_size.setdefault(size, []).append(index)
+        regions: list[tuple[int, int]] = []
+        pos = 0
+        while pos < len(tics):
+            size = tics[pos] - tic_points[pos][2]
+            same = by_size.get(size, []) if size else []
+            later = bisect.bisect_right(same, pos)
+            if later < len(same):
+                close = same[later]
+                regions.append((tic_points[pos][0], tic_points[close][1]))
+                pos = close + 1
+            else:
+                pos += 1
+        elements: list[str] = []
+        start = 0
+        region = 0
+        for pipe in pipes:
+            while region < len(regions) and regions[region][1] < pipe:
+                region += 1
+            if region < len(regions) and regions[region][0] <= pipe:
+                continue  # inside a code span
+            elements.append(row[start:pipe])
+            start = pipe + 1
+        elements.append(row[start:])
+        return elements
+
+    @staticmethod
+    def could_start(block: str, start: int) -> bool:
+        """Whether ``test`` could be true for ``block[start:]`` (cheap, no copy)."""
+        first = block.find("\n", start)
+        if first == -1 or block.find("|", start, first) == -1:
+            return False
+        second = block.find("\n", first + 1)
+        end = len(block) if second == -1 else second
+        return set(block[first + 1 : end].strip(" ")) <= _TABLE_SEPARATOR_CHARS
 
 
 class _LinearTableExtension(TableExtension):
@@ -635,7 +811,7 @@ class _LangOnlyFencedCodeExtension(FencedCodeExtension):
 
 
 class _Engine:
-    def __init__(self) -> None:
+    def __init__(self, *, linear: bool = True) -> None:
         self.math = _MathExtension()
         self.md = markdown.Markdown(
             extensions=[
@@ -655,6 +831,10 @@ class _Engine:
         # "<a " 1.4 s).  Without it raw tags are still passed through, by the linear inline
         # pattern, and Markdown inside HTML blocks is rendered, as on GitHub.
         self.md.preprocessors.deregister("html_block")
+        # Inline patterns, code spans, links and heading ids in linear time (markdown_linear).
+        # ``linear=False`` keeps the stock processors, which the tests compare against.
+        if linear:
+            markdown_linear.install(self.md)
 
 
 def _engine() -> _Engine:
@@ -677,6 +857,75 @@ def _normalize_source(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
+# The sanitizer takes time quadratic in the number of "&" (and no-break spaces) in one text node
+# or attribute value: 100 KB of "&" took 0.13 s and 160 K 0.25 s, but the same text split into
+# pieces of a few thousand is linear.  An empty comment between the pieces splits the text
+# node, and the sanitizer drops comments, so the output is the same.  In an element whose
+# content is not parsed as HTML (textarea, title, ...) a comment would be text, so the pieces
+# are split by closing and reopening the element instead (the sanitizer drops these tags and
+# keeps their text); <plaintext>, which cannot be closed, is shown as text.  A tag with more
+# "&" in its attributes than any URL or title has (a 100 KB href) loses its attributes.
+_SPLIT_TEXT_EVERY = 2048
+_MAX_TAG_AMPERSANDS = 8192
+_SPLIT_TEXT_AT_RE = re.compile("[&\xa0]")
+# A tag, comment or declaration: from "<" to the next ">" outside quotes.  Possessive, and
+# stopping at any other "<", so that each character is looked at a bounded number of times.
+_HTML_TOKEN_RE = re.compile(r"""<(?:[^<>"']++|"[^"]*+"|'[^']*+')*+>""")
+_TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+_UNPARSED_CONTENT = frozenset(
+    {"textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"}
+)
+_DROPPED_CONTENT = frozenset({"script", "style"})  # the sanitizer drops these with their content
+
+
+def _split_long_text_runs(body: str) -> str:
+    if body.count("&") + body.count("\xa0") <= _SPLIT_TEXT_EVERY:
+        return body
+    out: list[str] = []
+    pos = 0
+    inside: str | None = None  # an element whose content is not parsed as HTML
+    for token in _HTML_TOKEN_RE.finditer(body):
+        text = body[pos : token.start()]
+        if inside in _DROPPED_CONTENT:
+            out.append(text)
+        else:
+            out.append(_split_text(text, f"</{inside}><{inside}>" if inside else "<!---->"))
+        pos = token.end()
+        tag = _TAG_NAME_RE.match(token.group())
+        if tag is None:
+            out.append(token.group())
+            continue
+        name = tag.group(2).lower()
+        if inside is None and not tag.group(1):
+            if name == "plaintext":
+                out.append(html.escape(token.group(), quote=False))
+                continue
+            if name in _UNPARSED_CONTENT or name in _DROPPED_CONTENT:
+                inside = name
+        elif inside is not None and tag.group(1) and name == inside:
+            inside = None
+        if token.group().count("&") > _MAX_TAG_AMPERSANDS:
+            out.append(f"<{tag.group(1)}{tag.group(2)}>")
+        else:
+            out.append(token.group())
+    rest = body[pos:]
+    out.append(rest if inside in _DROPPED_CONTENT else _split_text(rest, "<!---->"))
+    return "".join(out)
+
+
+def _split_text(text: str, separator: str) -> str:
+    if text.count("&") + text.count("\xa0") <= _SPLIT_TEXT_EVERY:
+        return text
+    pieces: list[str] = []
+    start = 0
+    for count, at in enumerate(_SPLIT_TEXT_AT_RE.finditer(text), 1):
+        if count % _SPLIT_TEXT_EVERY == 0:
+            pieces.append(text[start : at.start()])
+            start = at.start()
+    pieces.append(text[start:])
+    return separator.join(pieces)
+
+
 def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
     """Render untrusted Markdown (with $TeX$ math) to sanitized HTML.
 
@@ -689,6 +938,13 @@ def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
     engine = _engine()
     engine.math.begin(source, id_prefix)
     _local.id_prefix = id_prefix
+    # Rendering builds no reference cycles, but a long section allocates hundreds of thousands
+    # of elements and strings, and the cycle collector would walk them again and again (a
+    # tenth of the time on element-dense text).  Turned back on at the end unless someone
+    # else had it off.
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
     try:
         try:
             body = _restore_brackets(engine.md.reset().convert(source))
@@ -696,8 +952,10 @@ def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
             # Deeply nested blockquotes or other block structures exhaust the stack inside
             # Python-Markdown; stored content must still display, so show it as plain text.
             body = f"<pre>{html.escape(source)}</pre>"
-        body = _MAIN_CLEANER.clean(body)
+        body = _sanitize(_split_long_text_runs(body), id_prefix)
         body = engine.math.restore(body)
     finally:
         engine.math.end()
+        if collecting:
+            gc.enable()
     return mark_safe(body)

@@ -46,7 +46,7 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 def bench_markdown(rows: list[str]) -> None:
     from reviews import demo_data
-    from reviews.markdown import MAX_SOURCE_BYTES, render_markdown
+    from reviews.markdown import render_markdown
 
     review = next(r for r in demo_data.REVIEWS if r["arxiv_id"] == "1803.05407")
     text = "\n\n".join(review[k] for k in ("introduction", "core_algorithm", "results"))
@@ -55,19 +55,80 @@ def bench_markdown(rows: list[str]) -> None:
     rows.append(
         f"| render_markdown, SWA review ({size / 1024:.1f} KB) | {median:.2f} | {p95:.2f} | |"
     )
-    # Inputs on which Python-Markdown alone is quadratic; the guards in reviews.markdown keep
-    # them near-linear. 100 KB is the largest section a form accepts.
-    hostile = {
-        "100 KB of a⏎-⏎ (setext)": "a\n-\n",
-        "100 KB of ---⏎ (rules)": "---\n",
-        "100 KB of [ (brackets)": "[",
-        "100 KB of <![CDATA[": "<![CDATA[ ",
-        "100 KB of # x⏎ (headings)": "# x\n",
-    }
-    for label, unit in hostile.items():
-        text = (unit * (MAX_SOURCE_BYTES // len(unit) + 1))[:MAX_SOURCE_BYTES]
-        median, p95 = timed(lambda text=text: render_markdown(text), 3)
-        rows.append(f"| render_markdown, {label} | {median:.0f} | {p95:.0f} | |")
+    # The pathological inputs have a table of their own: bench_markdown_worst_case().
+
+
+def _render_cpu_ms(text: str, repeats: int) -> float:
+    """Best CPU time of ``repeats`` renders, each as if the text were new.
+
+    CPU time rather than wall time, so that other work on the machine does not count; the
+    formula and code-highlighting caches are emptied first, since a real section's formulas
+    and code blocks are rarely in them (repeats within the one text still hit them).
+    """
+    from reviews import markdown as md
+    from reviews import markdown_linear
+
+    best = float("inf")
+    for _ in range(repeats):
+        md._render_formula.cache_clear()
+        markdown_linear.clear_caches()
+        start = time.process_time()
+        md.render_markdown(text)
+        best = min(best, time.process_time() - start)
+    return best * 1000
+
+
+def _code(name: str) -> str:
+    """``name`` as a code span in a Markdown table cell."""
+    name = name.replace("|", "\\|")
+    ticks = "``" if "`" in name else "`"
+    pad = " " if name.startswith("`") or name.endswith("`") else ""
+    return f"{ticks}{pad}{name}{pad}{ticks}"
+
+
+def bench_markdown_worst_case() -> list[str]:
+    """Every pathological input of tests/markdown_corpus.py against ordinary review text.
+
+    Each input is rendered at 10 KB and at 100 KB (the largest section a form accepts); the
+    ratio is its 100 KB time over that of the demo reviews' sections repeated to 100 KB, and
+    growth is its 100 KB time over its 10 KB time (10 for linear time).
+    """
+    from reviews.markdown import MAX_SOURCE_BYTES
+    from tests import markdown_corpus
+
+    small_size = MAX_SOURCE_BYTES // 10
+    base_text = markdown_corpus.baseline(MAX_SOURCE_BYTES)
+    _render_cpu_ms(base_text, 2)  # warm up: imports, lexers, regexes
+    base = _render_cpu_ms(base_text, 5)
+    small = markdown_corpus.corpus(small_size)
+    large = markdown_corpus.corpus(MAX_SOURCE_BYTES)
+    results = []
+    for number, (name, text) in enumerate(large.items()):
+        if number % 20 == 19:
+            base = min(base, _render_cpu_ms(base_text, 2))
+        print(f"  markdown worst case {number + 1}/{len(large)}: {name}", file=sys.stderr)
+        results.append((name, _render_cpu_ms(small[name], 3), _render_cpu_ms(text, 3)))
+    results.sort(key=lambda row: -row[2])
+    lines = [
+        f"Markdown worst case: {len(results)} inputs of {MAX_SOURCE_BYTES // 1024} KB against "
+        f"ordinary review text ({base:.1f} ms CPU for {MAX_SOURCE_BYTES // 1024} KB)",
+        "",
+        "| input | 10 KB ms | 100 KB ms | growth 10→100 KB | × ordinary text |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, small_ms, large_ms in results:
+        lines.append(
+            f"| {_code(name)} | {small_ms:.1f} | {large_ms:.1f} | {large_ms / small_ms:.1f}× | "
+            f"{large_ms / base:.2f}× |"
+        )
+    name, _, large_ms = results[0]
+    growth_name, growth_small, growth_large = max(results, key=lambda row: row[2] / row[1])
+    lines += [
+        "",
+        f"worst ratio: {large_ms / base:.2f}× ordinary text ({name!r}, {large_ms:.0f} ms)",
+        f"largest growth 10→100 KB: {growth_large / growth_small:.1f}× ({growth_name!r})",
+    ]
+    return lines
 
 
 def bench_pages(rows: list[str]) -> None:
@@ -138,6 +199,9 @@ def bench_search(rows: list[str]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["markdown"]:  # python -m tests.bench markdown: only the worst case
+        print("\n".join(bench_markdown_worst_case()))
+        return
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     rows = ["| what | median ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
@@ -150,6 +214,8 @@ def main() -> None:
         teardown_test_environment()
     print(f"database: {connection.vendor}, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print("\n".join(rows))
+    print()
+    print("\n".join(bench_markdown_worst_case()))
 
 
 if __name__ == "__main__":
