@@ -10,10 +10,8 @@ exactly as the README sets them, HTTPS redirect and secure cookies included.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +25,7 @@ import httpx
 import pytest
 
 from tests.conftest import services_required
+from tests.worker import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -69,9 +68,7 @@ def fresh_postgres_database() -> Iterator[str]:
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace(
-                "postgresql://", "postgres://", 1
-            ) + (f"/{name}")
+            yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -91,6 +88,7 @@ class Stack:
         self.data_dir = data_dir
         self.log_path = data_dir / "honcho.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.key = ""  # a member's API token, when a test makes one
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -176,17 +174,7 @@ class Stack:
 
     def stop(self) -> None:
         """SIGTERM to honcho, which stops every process of the Procfile; then ``kill -9``."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        if self.process.poll() is None:
-            self.process.wait(10)
+        stop_group(self.process, grace=30)
 
 
 @contextmanager

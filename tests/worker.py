@@ -140,17 +140,23 @@ class Worker:
     def stop(self) -> None:
         """Warm shutdown: SIGTERM to the main process only (to the whole group it would kill
         the pool processes too, and their tasks would be requeued), then ``kill -9``."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # pool processes left behind
-        if self.process.poll() is None:
-            self.process.wait(10)
+        stop_group(self.process, grace=20)
+
+
+def stop_group(process: subprocess.Popen[bytes] | None, *, grace: float) -> None:
+    """SIGTERM to a process started with ``start_new_session``, up to ``grace`` seconds for it
+    to stop its children, then ``kill -9`` to whatever of its group is left."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # children left behind
+    if process.poll() is None:
+        process.wait(10)
 
 
 def filesystem_options(data_dir: Path) -> dict[str, object]:
