@@ -899,6 +899,7 @@ class LinearDelimiterProcessor(DelimiterProcessor):
 # --------------------------------------------------------------------------------------------
 
 _PLAIN_HEADING_RE = re.compile(r"[<>&\x02\x03]")
+_HEADING_TAGS = frozenset(f"{h}{level}" for h in "hH" for level in range(1, 7))
 
 
 class _FreeSuffixes:
@@ -912,10 +913,23 @@ class _FreeSuffixes:
         self.ids = ids
         self.jumps: dict[str, dict[int, int]] = {}
         self.parsed: dict[str, tuple[str, int]] = {}
+        # id -> [base + "_", n, jumps of base] for the suffix it was last given: base_(count+1)
+        # ... base_n were all taken then and stay taken, so the next search for that id starts
+        # after n (50,000 empty headings, all "h-", each take one probe).
+        self.last: dict[str, list[Any]] = {}
 
     def unique(self, id: str) -> str:
         ids = self.ids
         if id in ids or not id:
+            last = self.last.get(id)
+            if last is not None:
+                n = last[1] + 1
+                candidate = last[0] + str(n)
+                if candidate not in ids:
+                    last[1] = n
+                    last[2][n] = n + 1
+                    ids.add(candidate)
+                    return candidate
             parsed = self.parsed.get(id)
             if parsed is None:
                 m = IDCOUNT_RE.match(id)
@@ -939,6 +953,7 @@ class _FreeSuffixes:
             for visited in path:
                 jumps[visited] = n + 1
             jumps[n] = n + 1
+            self.last[id] = [f"{base}_", n, jumps]
             id = f"{base}_{n}"
         ids.add(id)
         return id
@@ -954,41 +969,33 @@ class LinearTocTreeprocessor(TocTreeprocessor):
     """
 
     def run(self, doc: etree.Element) -> None:
-        used_ids: set[str] = set()
-        headings = []
-        is_heading = self.header_rgx.match
-        for el in doc.iter():
-            id = el.get("id")
-            if id is not None:
-                used_ids.add(id)
-            tag = el.tag
-            if tag.__class__ is str and tag[:1] in ("h", "H") and is_heading(tag):
-                headings.append(el)
+        # Python-Markdown only makes h1-h6 (the stock code matches the tag with a regex).
+        headings = [el for el in doc.iter() if el.tag in _HEADING_TAGS]
+        used_ids = {id for el in doc.iter() if (id := el.get("id")) is not None}
         suffixes = _FreeSuffixes(used_ids)
         slugify, sep, base_level = self.slugify, self.sep, self.base_level
-        levels: dict[str, str] = {}
+        levels = {tag: f"h{min(int(tag[-1]) + base_level, 6)}" for tag in _HEADING_TAGS}
         slugs: dict[str, str] = {}
         plain = _PLAIN_HEADING_RE.search
+        unique = suffixes.unique
         for el in headings:
-            tag = el.tag
-            new_tag = levels.get(tag)
-            if new_tag is None:
-                new_tag = levels[tag] = f"h{min(int(tag[-1]) + base_level, 6)}"
-            el.tag = new_tag
+            el.tag = levels[el.tag]
             if el.get("data-toc-label") is not None:  # pragma: no cover - no attr_list here
                 del el.attrib["data-toc-label"]
             if el.get("id") is not None:
                 continue
-            text = el.text or ""
-            if len(el) == 0 and not plain(text):
-                name = " ".join(text.split()) if text else ""
+            text = el.text
+            if not text and not len(el):
+                name = ""
+            elif len(el) == 0 and not plain(text):
+                name = " ".join(text.split())
             else:
                 name = strip_tags(render_inner_html(remove_fnrefs(el), self.md))
                 name = html.unescape(name)
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = slugify(name, sep)
-            el.set("id", suffixes.unique(slug))
+            el.set("id", unique(slug))
         self.md.toc_tokens = []
         self.md.toc = ""
 
@@ -1087,6 +1094,9 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
     def __init__(self, parser: BlockParser, could_be_table: Any) -> None:
         super().__init__(parser)
         self._could_be_table = could_be_table
+        # Our table processor needs a pipe in the first line of the rest.
+        self._table_needs_pipe = could_be_table is not _always
+        self._not_next = ("\n", " " * self.tab_length)
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         block = blocks.pop(0)
@@ -1095,15 +1105,19 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
             blocks.insert(0, block)
             return
         pos = 0
+        end = len(block)
+        # Nothing below changes the state (parseBlocks restores it).
+        loose = self.parser.state.isstate("looselist")
+        sub_element = etree.SubElement
         while True:
             if m.start() > pos:
                 self.parser.parseBlocks(parent, [block[pos : m.start()]])
-            h = etree.SubElement(parent, f"h{len(m.group('level'))}")
-            h.text = m.group("header").strip()
+            level, header = m.group("level", "header")
+            sub_element(parent, _HASH_TAGS[len(level)]).text = header.strip()
             pos = m.end()
-            if pos >= len(block):
+            if pos >= end:
                 return
-            if self.parser.state.isstate("looselist"):
+            if loose:
                 blocks.insert(0, self.looseDetab(block[pos:]))
                 return
             m = self._next_heading(parent, block, pos)
@@ -1113,10 +1127,18 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
 
     def _next_heading(self, parent: etree.Element, block: str, pos: int) -> re.Match[str] | None:
         # The processors before this one: empty (rest starts with a newline), indent and code
-        # (four spaces) and table (a separator line second).
-        if block.startswith(("\n", " " * self.tab_length), pos) or self._could_be_table(block, pos):
+        # (four spaces) and table (a separator line second, and a pipe in the first).
+        if block.startswith(self._not_next, pos):
             return None
-        return self.HEAD_AT_RE.match(block, pos) or self.RE.search(block, pos)
+        m = self.HEAD_AT_RE.match(block, pos)
+        if m is not None and self._table_needs_pipe and "|" not in m.group():
+            return m
+        if self._could_be_table(block, pos):
+            return None
+        return m or self.RE.search(block, pos)
+
+
+_HASH_TAGS = ("", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
 class _Remainder:
