@@ -1360,12 +1360,24 @@ class LinearPrettifyTreeprocessor(PrettifyTreeprocessor):
             tag = elem.tag
             inner = tag in _TABLE_PARTS
             if is_block(tag) and tag not in ("code", "pre"):
-                if (not elem.text or not elem.text.strip()) and len(elem) and is_block(elem[0].tag):
+                text = elem.text
+                if (not text or text.isspace()) and len(elem) and is_block(elem[0].tag):
                     elem.text = None if inner else newline
                 for e in elem:
-                    if is_block(e.tag):
+                    known = cache.get(e.tag)
+                    if known is None:
+                        known = is_block(e.tag)
+                    if not known:
+                        continue
+                    if len(e):
                         prettify(e, inner)
-            if not elem.tail or not elem.tail.strip():
+                    else:
+                        # All that prettify() would change on an element without children.
+                        tail = e.tail
+                        if not tail or tail.isspace():
+                            e.tail = None if inner else newline
+            tail = elem.tail
+            if not tail or tail.isspace():
                 elem.tail = None if in_table else newline
 
         prettify(root)
@@ -1814,7 +1826,8 @@ def to_html_string(element: etree.Element) -> str:
 def _to_html_string(element: etree.Element) -> str:
     out: list[str] = []
     write = out.append
-    lowered: dict[str, tuple[bool, bool]] = {}
+    # tag -> ("<tag", "<tag>", "</tag>" or "" for a void element, whether its text is raw)
+    known: dict[str, tuple[str, str, str, bool]] = {}
     stack: list[Any] = [element]
     pop = stack.pop
     push = stack.append
@@ -1824,11 +1837,20 @@ def _to_html_string(element: etree.Element) -> str:
             write(el)
             continue
         tag = el.tag
-        if tag.__class__ is not str:
-            raise _NotPlain
-        write("<" + tag)
+        info = known.get(tag)
+        if info is None:
+            if tag.__class__ is not str:
+                raise _NotPlain
+            low = tag.lower()
+            info = known[tag] = (
+                "<" + tag,
+                f"<{tag}>",
+                "" if low in HTML_EMPTY else f"</{tag}>",
+                low in _RAW_TEXT_TAGS,
+            )
         items = el.items()
         if items:
+            write(info[0])
             if len(items) > 1:
                 items.sort()
             for k, v in items:
@@ -1843,26 +1865,30 @@ def _to_html_string(element: etree.Element) -> str:
                         write(" " + v)
                     else:
                         write(f' {k}="{v}"')
-        write(">")
-        flags = lowered.get(tag)
-        if flags is None:
-            low = tag.lower()
-            flags = lowered[tag] = (low in _RAW_TEXT_TAGS, low in HTML_EMPTY)
+            write(">")
+        else:
+            write(info[1])
         text = el.text
         if text:
-            if flags[0]:
+            if info[3] or not ("&" in text or "<" in text or ">" in text):
                 write(text)
-            elif "&" in text or "<" in text or ">" in text:
-                write(_escape_cdata(text))
             else:
-                write(text)
+                write(_escape_cdata(text))
         tail = el.tail
-        if tail:
-            push(_escape_cdata(tail) if ("&" in tail or "<" in tail or ">" in tail) else tail)
-        if not flags[1]:
-            push(f"</{tag}>")
+        if tail and ("&" in tail or "<" in tail or ">" in tail):
+            tail = _escape_cdata(tail)
         if len(el):
+            # The end tag and the tail, as one plain string, after the children.
+            if tail:
+                push(info[2] + tail)
+            elif info[2]:
+                push(info[2])
             stack.extend(reversed(el))
+        else:
+            if info[2]:
+                write(info[2])
+            if tail:
+                write(tail)
     return "".join(out)
 
 
