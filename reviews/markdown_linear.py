@@ -1067,8 +1067,19 @@ class LinearBlockParser(BlockParser):
             self._processors = None
 
     def parseBlocks(self, parent: etree.Element, blocks: list[str]) -> None:  # noqa: N802
-        queue = blocks if isinstance(blocks, BlockQueue) else BlockQueue(blocks)
         processors = getattr(self, "_processors", None) or list(self.blockprocessors)
+        if (
+            blocks.__class__ is list
+            and len(blocks) == 1
+            and blocks[0] == ""
+            and not len(parent)
+            and self._empty_block_first(processors)
+        ):
+            # An empty item of a list (and nothing else) adds nothing to an empty parent: the
+            # empty-block processor, the first to take it, only ever appends to a code block.
+            blocks.clear()
+            return
+        queue = blocks if isinstance(blocks, BlockQueue) else BlockQueue(blocks)
         while queue:
             block = queue[0]
             for processor in processors:
@@ -1078,6 +1089,15 @@ class LinearBlockParser(BlockParser):
                     block = queue[0]  # a processor that declines puts a block back
         if isinstance(blocks, list):
             blocks.clear()
+
+    @staticmethod
+    def _empty_block_first(processors: list[BlockProcessor]) -> bool:
+        for processor in processors:
+            if processor.__class__ is EmptyBlockProcessor:
+                return True
+            if processor.__class__ is not PlainParagraphProcessor:
+                return False  # pragma: no cover - registered in this order by install()
+        return False  # pragma: no cover
 
 
 class LinearHashHeaderProcessor(HashHeaderProcessor):
@@ -1294,7 +1314,10 @@ class _NestingLimitMixin:
     parser: BlockParser
 
     def test(self, parent: etree.Element, block: str) -> bool:
-        return super().test(parent, block) and nesting(self.parser) < MAX_NESTING  # type: ignore[misc]
+        if not super().test(parent, block):  # type: ignore[misc]
+            return False
+        state = self.parser.state
+        return len(state) < MAX_NESTING or nesting(self.parser) < MAX_NESTING
 
 
 class PlainParagraphProcessor(BlockProcessor):
