@@ -73,7 +73,7 @@ class PaperAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        services.paper_refresh_search_text(paper=form.instance)
+        services.paper_changed(paper=form.instance)
 
 
 class EntryInline(admin.TabularInline):
@@ -114,7 +114,7 @@ class ReviewAdmin(admin.ModelAdmin):
         if change:
             obj.version += 1
         super().save_model(request, obj, form, change)
-        services.paper_refresh_search_text(paper=obj.paper)
+        services.review_changed(review=obj)
 
 
 @admin.register(ReviewRevision)

@@ -161,8 +161,6 @@ class Paper(models.Model):
         blank=True,
         related_name="papers_added",
     )
-    # Lower-cased title, authors, abstract and published review text; kept by services.
-    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

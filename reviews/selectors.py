@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from search.selectors import filter_papers
+
 from .enums import ReadingStatus, ReviewStatus
 from .models import (
     Comment,
@@ -20,26 +22,6 @@ from .models import (
     ReviewRevision,
     Tag,
 )
-from .services import normalize_search_text
-
-MAX_SEARCH_TERMS = 8
-MAX_TERM_LENGTH = 100
-
-
-def search_terms(query: str) -> list[str]:
-    """Split a query into normalized terms; every term must occur in the text."""
-    terms = normalize_search_text(query.replace("\x00", " ")).split()
-    return [t[:MAX_TERM_LENGTH] for t in terms[:MAX_SEARCH_TERMS]]
-
-
-def filter_papers_by_text(papers: QuerySet, query: str, prefix: str = "") -> QuerySet:
-    """Substring match on the normalized text, so Korean words match with their particles.
-
-    On PostgreSQL a trigram GIN index on search_text serves these LIKE patterns.
-    """
-    for term in search_terms(query):
-        papers = papers.filter(**{f"{prefix}search_text__contains": term})
-    return papers
 
 
 def reviews_visible_to(user: Member | AnonymousUser) -> QuerySet[Review]:
@@ -86,7 +68,7 @@ def reading_list_entries(
     if tag:
         entries = entries.filter(paper__tags__slug=tag)
     if query:
-        entries = filter_papers_by_text(entries, query, prefix="paper__")
+        entries = filter_papers(entries, query, path="paper__")
     if status and user.is_authenticated:
         if status == ReadingStatus.TO_READ:
             entries = entries.filter(Q(my_status=status) | Q(my_status__isnull=True))

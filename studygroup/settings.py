@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "reviews",
     "filestore",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -237,8 +238,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "reviews.api.filters.TextSearchFilter",
         "rest_framework.filters.OrderingFilter",
+        "search.filters.IndexSearchFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "reviews.api.throttling.AnonReadThrottle",

@@ -65,7 +65,7 @@ class PaperFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             obj.tags.set(extracted)
         if create:
-            services.paper_refresh_search_text(paper=obj)
+            services.paper_changed(paper=obj)
 
 
 class CohortFactory(factory.django.DjangoModelFactory):
@@ -123,6 +123,13 @@ def make_review(
         }
     )
     return services.review_create(paper=paper, author=author, content=data, publish=published)
+
+
+def paper_found_by(paper: Paper, query: str) -> bool:
+    """Whether searching the archive for `query` finds the paper (through the search index)."""
+    from search.selectors import filter_papers
+
+    return filter_papers(Paper.objects.filter(pk=paper.pk), query).exists()
 
 
 def make_comment(*, review: Review, author: Member, **kwargs: Any) -> Comment:

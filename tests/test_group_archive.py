@@ -29,7 +29,7 @@ from reviews.models import (
     Tag,
 )
 from reviews.services.blog_import import feed_import
-from tests.factories import MemberFactory, PaperFactory, make_comment, make_review
+from tests.factories import MemberFactory, PaperFactory, make_comment, make_review, paper_found_by
 
 FIGURE = '<svg xmlns="http://www.w3.org/2000/svg"><text>정확도 $x^2$ &amp; loss</text></svg>'
 
@@ -147,7 +147,7 @@ def test_imported_group_has_rendered_html_search_and_no_passwords(tmp_path: Path
     reply = Comment.objects.get(body="답: **네**.")
     assert reply.parent.body == "질문: $p < 0.05$?"
     assert "<strong>네</strong>" in reply.body_html
-    assert "두 번째" in review.paper.search_text
+    assert paper_found_by(review.paper, "두 번째")
     korean = Paper.objects.get(doi="10.1000/xyz-1")
     assert set(korean.tags.values_list("name", flat=True)) == {"최적화", "math"}
     assert ReadingListEntry.objects.count() == 14

@@ -15,7 +15,13 @@ from reviews.importers.base import PaperData, normalize_title
 from reviews.importers.citations import parse_reading_list
 from reviews.models import Paper, ReadingListEntry
 from reviews.services.imports import papers_import, papers_import_preview
-from tests.factories import EntryFactory, MemberFactory, PaperFactory, ReadingListFactory
+from tests.factories import (
+    EntryFactory,
+    MemberFactory,
+    PaperFactory,
+    ReadingListFactory,
+    paper_found_by,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +66,7 @@ def test_papers_import_creates_papers_and_numbered_entries(organizer) -> None:
     pbt = Paper.objects.get(arxiv_id="1711.09846")
     assert pbt.added_by == organizer
     assert pbt.authors == ["Max Jaderberg"]
-    assert "population based training" in pbt.search_text
+    assert paper_found_by(pbt, "population based training")
     assert ReadingListEntry.objects.filter(reading_list=reading_list).count() == 2
 
 

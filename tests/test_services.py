@@ -21,6 +21,7 @@ from tests.factories import (
     PaperFactory,
     make_comment,
     make_review,
+    paper_found_by,
 )
 
 pytestmark = pytest.mark.django_db
@@ -120,14 +121,12 @@ def test_review_unpublish_by_other_member_refused(author, other) -> None:
 def test_publish_adds_review_text_to_search(author) -> None:
     paper = PaperFactory(title="Averaging Weights")
     review = services.review_create(paper=paper, author=author, content=CONTENT)
-    paper.refresh_from_db()
-    assert "제안한다" not in paper.search_text
+    assert not paper_found_by(paper, "제안한다")
     services.review_save(
         review=review, by=author, content=CONTENT, expected_version=1, publish=True
     )
-    paper.refresh_from_db()
-    assert "제안한다" in paper.search_text
-    assert "averaging weights" in paper.search_text
+    assert paper_found_by(paper, "제안한다")
+    assert paper_found_by(paper, "averaging weights")
 
 
 def test_search_text_composes_decomposed_hangul() -> None:
@@ -184,8 +183,7 @@ def test_paper_save_sets_tags_and_search_text(organizer) -> None:
     paper = Paper(title="mixup: Beyond Empirical Risk Minimization", authors=["Hongyi Zhang"])
     paper = services.paper_save(paper=paper, tag_names=["Data Augmentation", "vision"])
     assert sorted(paper.tags.values_list("slug", flat=True)) == ["data-augmentation", "vision"]
-    paper.refresh_from_db()
-    assert "hongyi zhang" in paper.search_text
+    assert paper_found_by(paper, "hongyi zhang")
 
 
 def test_invite_accept_creates_member_in_cohort(organizer) -> None:

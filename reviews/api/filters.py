@@ -1,17 +1,15 @@
-"""Filters and the Korean-aware search used by the list endpoints."""
+"""Filters of the list endpoints (`?search=` is search.filters.IndexSearchFilter)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import BaseFilterBackend
-from rest_framework.request import Request
 
 from reviews.enums import Language, ReadingStatus, ReviewStatus, RunStatus, RunVerdict, Section
 from reviews.models import (
@@ -22,13 +20,6 @@ from reviews.models import (
     ReadingListEntry,
     Review,
 )
-from reviews.selectors import filter_papers_by_text, search_terms
-
-if TYPE_CHECKING:
-    from rest_framework.views import APIView
-
-
-MAX_SEARCH_LENGTH = 200
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -72,45 +63,6 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
-class TextSearchFilter(BaseFilterBackend):
-    """`?search=`: every term must occur (substring, NFKC, case-insensitive), so Korean
-    words match with their particles attached. Views name their fields in `search_fields`;
-    a view whose model is Paper-like uses the normalized `search_text` column."""
-
-    search_param = "search"
-
-    def filter_queryset(self, request: Request, queryset: QuerySet, view: APIView) -> QuerySet:
-        query = request.query_params.get(self.search_param, "")
-        fields = getattr(view, "search_fields", None)
-        if not query or not fields:
-            return queryset
-        if len(query) > MAX_SEARCH_LENGTH:
-            raise ValidationError(
-                {self.search_param: [_("At most %(max)d characters.") % {"max": MAX_SEARCH_LENGTH}]}
-            )
-        if fields == ("search_text",):
-            return filter_papers_by_text(queryset, query)
-        for term in search_terms(query):
-            condition = Q()
-            for field in fields:
-                condition |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(condition)
-        return queryset
-
-    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
-        if not getattr(view, "search_fields", None):
-            return []
-        return [
-            {
-                "name": self.search_param,
-                "required": False,
-                "in": "query",
-                "description": str(_("Words that must all occur (Korean or English).")),
-                "schema": {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
-            }
-        ]
-
-
 class PaperFilter(filters.FilterSet):
     tag = filters.CharFilter(field_name="tags__slug", max_length=60)
     year = YearFilter()
@@ -128,7 +80,9 @@ class ReviewFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=ReviewStatus.choices)
     language = filters.ChoiceFilter(choices=Language.choices)
     cohort = filters.CharFilter(
-        field_name="paper__entries__reading_list__cohort__slug", max_length=50
+        field_name="paper__entries__reading_list__cohort__slug",
+        max_length=50,
+        method="filter_cohort",
     )
     published_after = UtcDateTimeFilter(
         param="published_after", field_name="published_at", lookup_expr="gte"
@@ -141,9 +95,11 @@ class ReviewFilter(filters.FilterSet):
         model = Review
         fields = ["paper", "author", "tag", "status", "language", "cohort"]
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # tag and cohort join many-valued relations; keep each review once.
-        return super().filter_queryset(queryset).distinct()
+    def filter_cohort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # A paper can sit on several lists of a cohort: a subquery, not a join, keeps each
+        # review once without a DISTINCT over every column. (A tag is one row per paper.)
+        papers = ReadingListEntry.objects.filter(reading_list__cohort__slug=value)
+        return queryset.filter(paper__in=papers.values("paper_id"))
 
 
 class CommentFilter(filters.FilterSet):

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DataError, IntegrityError, models, transaction
 
-from .. import services
+from .. import services, signals
 from ..enums import RunStatus
 from ..importers.base import ImportRefused
 from ..markdown import render_markdown
@@ -193,7 +193,7 @@ class _Importer:
                 return {}
         self.restore_stamps()
         for paper in self.papers.values():
-            services.paper_refresh_search_text(paper=paper)
+            services.paper_changed(paper=paper, deep=True)
         self.write_figures()
         return {name: len(self.rows(name)) for name in SECTIONS}
 
@@ -208,6 +208,7 @@ class _Importer:
                 new.append(self.checked(member, exclude=("password",)))
         for member in Member.objects.bulk_create(new):
             self.members[member.username] = member
+            signals.member_changed.send(sender=Member, member_id=member.pk)
 
     def import_tags(self) -> None:
         new, seen = [], set()

@@ -18,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..enums import Language, ReadingStatus, ReviewStatus, Section
 from ..markdown import render_markdown
 from ..models import (
@@ -86,15 +87,9 @@ def normalize_search_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def paper_refresh_search_text(*, paper: Paper) -> None:
-    published = paper.reviews.filter(status=ReviewStatus.PUBLISHED).values_list(
-        "tldr", *[s.value for s in Section]
-    )
-    parts = [paper.title, " ".join(paper.authors), paper.venue, paper.abstract, paper.arxiv_id]
-    parts += [text for row in published for text in row]
-    Paper.objects.filter(pk=paper.pk).update(
-        search_text=normalize_search_text("\n".join(p for p in parts if p))
-    )
+def paper_changed(*, paper: Paper, deep: bool = False) -> None:
+    """Tell subscribers (search) a paper changed; `deep`: its reviews or comments too."""
+    signals.paper_changed.send(sender=Paper, paper_id=paper.pk, deep=deep)
 
 
 TAG_SLUG_RE = re.compile(r"[-\w]+")
@@ -128,7 +123,7 @@ def paper_save(*, paper: Paper, tag_names: list[str] | None = None) -> Paper:
             tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
             tags.append(tag)
         paper.tags.set(tags)
-    paper_refresh_search_text(paper=paper)
+    paper_changed(paper=paper)
     return paper
 
 
@@ -159,6 +154,11 @@ def review_create(
     return review
 
 
+def review_changed(*, review: Review) -> None:
+    """Tell subscribers (search) a review was written, published or unpublished."""
+    signals.review_changed.send(sender=Review, review_id=review.pk, paper_id=review.paper_id)
+
+
 def _keep_revision(*, review: Review, by: Member, content: ReviewContent) -> None:
     """Snapshot a publish, and let search see the published text."""
     number = (review.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -168,7 +168,7 @@ def _keep_revision(*, review: Review, by: Member, content: ReviewContent) -> Non
         published_by=by,
         **{k: getattr(content, k) for k in ("tldr", *Section.values)},
     )
-    paper_refresh_search_text(paper=review.paper)
+    review_changed(review=review)
 
 
 @transaction.atomic
@@ -229,7 +229,7 @@ def review_unpublish(*, review: Review, by: Member, expected_version: int | None
         status=ReviewStatus.DRAFT, published_at=None, version=F("version") + 1
     )
     review.refresh_from_db()
-    paper_refresh_search_text(paper=review.paper)
+    review_changed(review=review)
     return review
 
 
@@ -238,9 +238,9 @@ def review_delete(*, review: Review, by: Member, expected_version: int | None = 
     if review.author_id != by.pk and not by.is_staff:
         raise PermissionDenied(_("Only the author or an organizer can delete a review."))
     _lock_version(review, expected_version)
-    paper = review.paper
+    review_id = review.pk
     review.delete()
-    paper_refresh_search_text(paper=paper)
+    signals.review_changed.send(sender=Review, review_id=review_id, paper_id=review.paper_id)
 
 
 def comment_create(
@@ -261,7 +261,7 @@ def comment_create(
         raise ValidationError({"section": [_("Unknown section.")]})
     if parent is not None and parent.review_id != review.pk:
         raise ValidationError({"parent": [_("That comment belongs to another review.")]})
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         review=review,
         author=author,
         body=body,
@@ -269,6 +269,12 @@ def comment_create(
         section=section,
         parent=parent,
     )
+    _comment_changed(comment)
+    return comment
+
+
+def _comment_changed(comment: Comment) -> None:
+    signals.comment_changed.send(sender=Comment, comment_id=comment.pk, review_id=comment.review_id)
 
 
 def comment_delete(*, comment: Comment, by: Member) -> None:
@@ -371,4 +377,5 @@ def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
     comment.body = body
     comment.body_html = str(render_markdown(body, id_prefix=f"c{comment.review_id}-"))
     comment.save(update_fields=["body", "body_html", "updated_at"])
+    _comment_changed(comment)
     return comment

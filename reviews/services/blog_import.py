@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ..importers.base import MAX_IMPORT_BYTES, normalize_title
 from ..importers.blog import FeedItem, ReviewDraft, item_to_review, parse_feed
 from ..models import Member, Paper, Review, Tag
-from . import ReviewContent, paper_refresh_search_text, review_create, tag_slug
+from . import ReviewContent, paper_changed, review_create, tag_slug
 
 # Titles shorter than this are too generic to be found inside a longer post title.
 MIN_CONTAINED_TITLE = 15
@@ -182,7 +182,7 @@ class _PaperIndex:
         paper.full_clean(exclude=["authors"])
         paper.save()
         paper.tags.set(_tags(draft.tags))
-        paper_refresh_search_text(paper=paper)
+        paper_changed(paper=paper)
         self.created[normalize_title(draft.paper_title)] = paper
         return paper
 

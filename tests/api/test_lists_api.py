@@ -27,6 +27,7 @@ from tests.factories import (
     ReadingListFactory,
     TagFactory,
     make_review,
+    paper_found_by,
 )
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_paper_create_by_member_with_tags_and_authors(
     paper = Paper.objects.get(pk=data["id"])
     assert paper.added_by_id == member.pk
     assert sorted(paper.tags.values_list("slug", flat=True)) == ["optimization", "딥러닝"]
-    assert "izmailov" in paper.search_text
+    assert paper_found_by(paper, "izmailov")
 
 
 def test_paper_create_anonymous_401(api: APIClient) -> None:
@@ -100,8 +101,7 @@ def test_paper_detail_and_update_by_member(member_client: APIClient, other: Memb
     assert response.status_code == 200
     detail = member_client.get(f"/api/papers/{paper.pk}/").json()
     assert (detail["title"], detail["tags"], detail["added_by"]) == ("새 제목", ["vision"], "other")
-    paper.refresh_from_db()
-    assert "새 제목" in paper.search_text
+    assert paper_found_by(paper, "새 제목")
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ class EntryViewSet(viewsets.ModelViewSet):
     serializer_class = serializers.EntrySerializer
     permission_classes = [permissions.ReadOnlyOrOrganizer]
     filterset_class = filters.EntryFilter
-    search_fields = ("paper__search_text",)
+    # The index answers, as for papers.
+    search_fields = ("paper__title", "paper__abstract", "paper__reviews")
     ordering_fields = ["number", "session_date", "id"]
     ordering = ["reading_list_id", "number"]
 

@@ -36,7 +36,8 @@ class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
     serializer_class = serializers.PaperSerializer
     permission_classes = [permissions.PapersPermission]
     filterset_class = filters.PaperFilter
-    search_fields = ("search_text",)
+    # The index answers: details, tags and the text of published reviews.
+    search_fields = ("title", "abstract", "reviews")
     ordering_fields = ["title", "year", "created_at", "id"]
     ordering = ["title", "id"]
 

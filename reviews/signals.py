@@ -1,0 +1,18 @@
+"""Events other apps subscribe to (search keeps its index from these and post_save).
+
+Services send them after the change is written, inside its transaction. Bulk paths (imports)
+send `paper_changed` with `deep=True` once per paper instead of one signal per row.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# paper_id; deep: the paper's reviews and comments changed too
+paper_changed = Signal()
+# review_id, paper_id: written, published, unpublished or deleted
+review_changed = Signal()
+# comment_id, review_id: written or deleted
+comment_changed = Signal()
+# member_id: written in bulk (a member's save() sends post_save, which search also follows)
+member_changed = Signal()

@@ -1,0 +1,183 @@
+"""Reads of the index: filters for the archive's lists, and ranked hits with snippets.
+
+PostgreSQL answers from the GIN indexes on `matches` and `vector`; SQLite (the embedded
+default) matches substrings of the normalized text behind the same functions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils.safestring import SafeString, mark_safe
+
+from reviews.enums import ReviewStatus, Section
+
+from .models import Document, DocumentKind
+from .text import CONFIG, query_terms, tsquery
+
+SNIPPET_WORDS = 30
+SNIPPET_CHARS = 200
+_START, _STOP = "\x02", "\x03"
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _tsquery(terms: list[str]) -> SearchQuery:
+    return SearchQuery(tsquery(terms), search_type="raw", config=CONFIG)
+
+
+def _containing(term: str) -> Q:
+    return Q(title__contains=term) | Q(text__contains=term)
+
+
+def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = False) -> QuerySet:
+    """Papers whose details or published reviews hold every word of the query.
+
+    `path` leads from the queryset's model to Paper (`"paper__"` for reading-list entries).
+    With `rank`, the best matches come first: papers whose own details hold the words, then
+    the most reviewed; only each match's small own vector is read, never its review text.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return papers
+    if not _postgres():
+        kinds = [DocumentKind.PAPER, DocumentKind.REVIEW, DocumentKind.SECTION]
+        for term in terms:
+            docs = Document.objects.filter(_containing(term), kind__in=kinds)
+            papers = papers.filter(**{f"{path}pk__in": docs.values("paper_id")})
+        return papers
+    docs = f"{path}search_documents__"
+    search = _tsquery(terms)
+    papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}matches": search})
+    if rank:
+        papers = papers.annotate(
+            search_rank=SearchRank(F(f"{docs}vector"), search), search_weight=F(f"{docs}weight")
+        ).order_by("-search_rank", "-search_weight", "pk")
+    return papers
+
+
+def _document_ids(kind: str, terms: list[str], column: str) -> QuerySet:
+    """The `column` of documents of `kind` holding every term (a review: in any section)."""
+    if _postgres():
+        matched = "matches" if kind in (DocumentKind.PAPER, DocumentKind.REVIEW) else "vector"
+        docs = Document.objects.filter(kind=kind, **{matched: _tsquery(terms)})
+        return docs.values(column)
+    kinds = [DocumentKind.REVIEW, DocumentKind.SECTION] if kind == DocumentKind.REVIEW else [kind]
+    docs = Document.objects.filter(kind__in=kinds)
+    for term in terms:
+        holding = Document.objects.filter(_containing(term), kind__in=kinds).values(column)
+        docs = docs.filter(**{f"{column}__in": holding})
+    return docs.values(column)
+
+
+def _draft_condition(member: object, prefix: str, fields: list[str], terms: list[str]) -> Q:
+    """Substring match on a member's own unpublished reviews, which are never indexed."""
+    condition = Q(**{f"{prefix}author": member}) & ~Q(**{f"{prefix}status": ReviewStatus.PUBLISHED})
+    for term in terms:
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": term})
+        condition &= any_field
+    return condition
+
+
+def filter_reviews(reviews: QuerySet, query: str, *, own_drafts_of: object = None) -> QuerySet:
+    """Published reviews with every word in the paper title, TL;DR or sections.
+
+    Drafts are never indexed; `own_drafts_of` (a member) also searches that member's own
+    drafts by substring, so an author finds their work in progress.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return reviews
+    condition = Q(pk__in=_document_ids(DocumentKind.REVIEW, terms, "review_id"))
+    if getattr(own_drafts_of, "is_authenticated", False):
+        fields = ["tldr", *Section.values, "paper__title"]
+        condition |= _draft_condition(own_drafts_of, "", fields, terms)
+    return reviews.filter(condition)
+
+
+def filter_comments(comments: QuerySet, query: str, *, own_drafts_of: object = None) -> QuerySet:
+    """Comments on published reviews with every word; and, like filter_reviews, those on
+    `own_drafts_of`'s own drafts by substring."""
+    terms = query_terms(query)
+    if not terms:
+        return comments
+    condition = Q(pk__in=_document_ids(DocumentKind.COMMENT, terms, "comment_id"))
+    if getattr(own_drafts_of, "is_authenticated", False):
+        condition |= _draft_condition(own_drafts_of, "review__", ["body"], terms)
+    return comments.filter(condition)
+
+
+def filter_members(members: QuerySet, query: str) -> QuerySet:
+    terms = query_terms(query)
+    if not terms:
+        return members
+    return members.filter(pk__in=_document_ids(DocumentKind.MEMBER, terms, "member_id"))
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    snippet: SafeString
+
+
+def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> list[Hit]:
+    """The best `limit` documents of the given kinds for the query, with snippets.
+
+    Papers and reviews match on their own words and those of their reviews or sections, and
+    rank by their own (title, TL;DR, abstract); the other kinds rank by their text.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return []
+    docs = Document.objects.select_related("paper", "review", "comment", "member")
+    if kinds is not None:
+        docs = docs.filter(kind__in=kinds)
+    if not _postgres():
+        for term in terms:
+            docs = docs.filter(_containing(term))
+        rows = docs.order_by("-dated", "pk")[:limit]
+        return [Hit(doc, snippet_of(doc.text or doc.title, terms)) for doc in rows]
+    search_query = _tsquery(terms)
+    whole = Q(matches__isnull=False, matches=search_query)
+    docs = docs.filter(whole | Q(matches__isnull=True, vector=search_query))
+    docs = docs.annotate(
+        search_rank=SearchRank(F("vector"), search_query),
+        headline=SearchHeadline(
+            "text",
+            search_query,
+            config=CONFIG,
+            start_sel=_START,
+            stop_sel=_STOP,
+            max_words=SNIPPET_WORDS,
+            min_words=SNIPPET_WORDS // 2,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        ),
+    ).order_by("-search_rank", "-weight", "-dated", "pk")[:limit]
+    return [Hit(doc, _marked(doc.headline)) for doc in docs]
+
+
+def _marked(headline: str) -> SafeString:
+    escaped = html.escape(headline, quote=False)
+    return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
+
+
+def snippet_of(text: str, terms: list[str]) -> SafeString:
+    """SQLite's snippet: the text around the first matched term, every term marked."""
+    starts = [i for i in (text.find(t) for t in terms) if i >= 0]
+    begin = max(0, min(starts, default=0) - SNIPPET_CHARS // 4)
+    window = text[begin : begin + SNIPPET_CHARS]
+    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    marked = re.sub(f"({pattern})", rf"{_START}\1{_STOP}", window)
+    prefix = "… " if begin else ""
+    suffix = " …" if begin + SNIPPET_CHARS < len(text) else ""
+    return _marked(f"{prefix}{marked}{suffix}")

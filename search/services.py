@@ -1,0 +1,230 @@
+"""Keeping the index: one function per kind of change, and a rebuild.
+
+Every write runs inside the caller's transaction, so the index never shows a change that
+was rolled back. On PostgreSQL the vectors are computed by the database from the stored
+text (`_VECTOR_SQL`); a paper's and a review's `matches` are unions of their own vector and
+their children's, so they are refreshed bottom up: sections, then the review, then the paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from reviews.enums import ReviewStatus, Section
+from reviews.models import Comment, Member, Paper, Review
+from reviews.services import normalize_search_text as normalize
+
+from .models import Document, DocumentKind
+from .text import CONFIG
+
+BATCH = 500
+
+_VECTOR_SQL = f"""
+    UPDATE search_document
+       SET vector = setweight(to_tsvector('{CONFIG}', title), 'A')
+                 || setweight(to_tsvector('{CONFIG}', text), 'C')
+     WHERE id = ANY(%s)
+"""
+# search_tsvector_union (migration 0001) drops positions and stops growing near 500 KB,
+# below PostgreSQL's 1 MB limit for a tsvector, however many reviews a paper gathers.
+_REVIEW_MATCHES_SQL = """
+    UPDATE search_document AS d
+       SET matches = d.vector || coalesce((
+               SELECT search_tsvector_union(s.vector) FROM search_document AS s
+                WHERE s.kind = 'section' AND s.review_id = d.review_id), '')
+     WHERE d.kind = 'review' AND d.review_id = ANY(%s)
+"""
+_PAPER_MATCHES_SQL = """
+    UPDATE search_document AS d
+       SET matches = strip(d.vector) || coalesce((
+               SELECT search_tsvector_union(r.matches) FROM search_document AS r
+                WHERE r.kind = 'review' AND r.paper_id = d.paper_id), '')
+     WHERE d.kind = 'paper' AND d.paper_id = ANY(%s)
+"""
+
+
+def _execute(sql: str, ids: list[int]) -> None:
+    if ids and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids])
+
+
+def _save(documents: list[Document]) -> None:
+    """Insert the documents, or rewrite those that exist; then compute their vectors."""
+    created = Document.objects.bulk_create(documents)
+    _execute(_VECTOR_SQL, [d.pk for d in created])
+
+
+def _paper_document(paper: Paper, weight: int) -> Document:
+    head = [" ".join(paper.authors), paper.venue, paper.arxiv_id, paper.doi]
+    head += [tag.name for tag in paper.tags.all()]
+    return Document(
+        kind=DocumentKind.PAPER,
+        paper=paper,
+        title=normalize(paper.title),
+        text=normalize("\n".join(p for p in [*head, paper.abstract] if p)),
+        dated=paper.created_at,
+        weight=weight,
+    )
+
+
+def _review_documents(review: Review) -> Iterator[Document]:
+    common = {"paper_id": review.paper_id, "review": review, "dated": review.published_at}
+    yield Document(
+        kind=DocumentKind.REVIEW,
+        title=normalize(review.paper.title),
+        text=normalize(review.tldr),
+        **common,
+    )
+    for section in Section.values:
+        text = getattr(review, section)
+        if text.strip():
+            yield Document(
+                kind=DocumentKind.SECTION, section=section, text=normalize(text), **common
+            )
+
+
+def _comment_document(comment: Comment, paper_id: int) -> Document:
+    return Document(
+        kind=DocumentKind.COMMENT,
+        paper_id=paper_id,
+        review_id=comment.review_id,
+        comment=comment,
+        section=comment.section,
+        text=normalize(comment.body),
+        dated=comment.created_at,
+    )
+
+
+def _member_document(member: Member) -> Document:
+    return Document(
+        kind=DocumentKind.MEMBER,
+        member=member,
+        title=normalize(f"{member.username} {member.display_name}"),
+        text=normalize(member.bio),
+        dated=member.date_joined,
+    )
+
+
+def _published_review_counts(paper_ids: Iterable[int]) -> dict[int, int]:
+    published = Count("reviews", filter=Q(reviews__status=ReviewStatus.PUBLISHED))
+    rows = Paper.objects.filter(pk__in=list(paper_ids)).annotate(n=published)
+    return dict(rows.values_list("pk", "n"))
+
+
+def _refresh_papers(paper_ids: list[int]) -> None:
+    """Rewrite the papers' own documents and their unions of review words."""
+    Document.objects.filter(kind=DocumentKind.PAPER, paper_id__in=paper_ids).delete()
+    counts = _published_review_counts(paper_ids)
+    papers = Paper.objects.filter(pk__in=paper_ids).prefetch_related("tags")
+    _save([_paper_document(paper, counts[paper.pk]) for paper in papers])
+    _execute(_PAPER_MATCHES_SQL, paper_ids)
+
+
+def _index_reviews(reviews: list[Review]) -> None:
+    """Write the documents of published reviews (whose old ones were deleted)."""
+    _save([doc for review in reviews for doc in _review_documents(review)])
+    _execute(_REVIEW_MATCHES_SQL, [r.pk for r in reviews])
+
+
+@transaction.atomic
+def paper_index(*, paper_id: int, deep: bool = False) -> None:
+    """After a paper's details changed; `deep` when its reviews or comments changed in bulk."""
+    if deep:
+        review_ids = list(Review.objects.filter(paper_id=paper_id).values_list("pk", flat=True))
+        _reindex_reviews(review_ids)
+    _refresh_papers([paper_id])
+
+
+def _reindex_reviews(review_ids: list[int]) -> None:
+    Document.objects.filter(review_id__in=review_ids).delete()
+    published = list(
+        Review.objects.filter(pk__in=review_ids, status=ReviewStatus.PUBLISHED).select_related(
+            "paper"
+        )
+    )
+    _index_reviews(published)
+    comments = Comment.objects.filter(review__in=published).select_related("review")
+    _save([_comment_document(c, c.review.paper_id) for c in comments])
+
+
+@transaction.atomic
+def review_index(*, review_id: int, paper_id: int) -> None:
+    """After a review was saved, published, unpublished or deleted.
+
+    Its comments follow it: indexed while it is published, gone while it is a draft.
+    """
+    review = Review.objects.filter(pk=review_id).select_related("paper").first()
+    kinds = [DocumentKind.REVIEW, DocumentKind.SECTION]
+    Document.objects.filter(review_id=review_id, kind__in=kinds).delete()
+    if review is None or review.status != ReviewStatus.PUBLISHED:
+        Document.objects.filter(review_id=review_id).delete()
+    else:
+        _index_reviews([review])
+        indexed = Document.objects.filter(kind=DocumentKind.COMMENT, review_id=review_id)
+        missing = review.comments.exclude(pk__in=indexed.values("comment_id"))
+        _save([_comment_document(c, paper_id) for c in missing])
+    _refresh_papers([paper_id])
+
+
+@transaction.atomic
+def comment_index(*, comment_id: int, review_id: int) -> None:
+    Document.objects.filter(kind=DocumentKind.COMMENT, comment_id=comment_id).delete()
+    comment = (
+        Comment.objects.filter(pk=comment_id, review__status=ReviewStatus.PUBLISHED)
+        .select_related("review")
+        .first()
+    )
+    if comment is not None:
+        _save([_comment_document(comment, comment.review.paper_id)])
+
+
+@transaction.atomic
+def member_index(*, member_id: int) -> None:
+    Document.objects.filter(kind=DocumentKind.MEMBER, member_id=member_id).delete()
+    member = Member.objects.filter(pk=member_id, is_active=True).first()
+    if member is not None:
+        _save([_member_document(member)])
+
+
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def index_rebuild() -> dict[str, int]:
+    """Index everything from scratch (`manage.py search_rebuild`), in batches of BATCH rows.
+
+    Each batch commits on its own, so a rebuild of a large archive does not hold one long
+    transaction; searches during it see a partial index.
+    """
+    Document.objects.all().delete()
+    review_ids = list(
+        Review.objects.filter(status=ReviewStatus.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for batch in _batches(review_ids):
+        with transaction.atomic():
+            _index_reviews(list(Review.objects.filter(pk__in=batch).select_related("paper")))
+    comment_ids = list(
+        Comment.objects.filter(review__status=ReviewStatus.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for batch in _batches(comment_ids):
+        comments = Comment.objects.filter(pk__in=batch).select_related("review")
+        with transaction.atomic():
+            _save([_comment_document(c, c.review.paper_id) for c in comments])
+    for batch in _batches(list(Paper.objects.order_by("pk").values_list("pk", flat=True))):
+        with transaction.atomic():
+            _refresh_papers(batch)
+    members = Member.objects.filter(is_active=True).order_by("pk")
+    for batch in _batches(list(members.values_list("pk", flat=True))):
+        with transaction.atomic():
+            _save([_member_document(m) for m in Member.objects.filter(pk__in=batch)])
+    rows = Document.objects.values_list("kind").annotate(n=Count("pk"))
+    return dict(rows)
