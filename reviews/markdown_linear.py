@@ -263,6 +263,7 @@ class LinearInlineProcessor(InlineProcessor):
         last = len(self._compiled)
         regex = pattern.getCompiledRegExp()
         delimiter = pattern if isinstance(pattern, LinearDelimiterProcessor) else None
+        stashed = self.stashed_nodes
         pieces: list[str] = []
         consumed = 0  # data[consumed:] is not in pieces yet
         search = 0  # where the stock loop would search next (in data's coordinates)
@@ -307,7 +308,9 @@ class LinearInlineProcessor(InlineProcessor):
                         self.ancestors = outer
                     if child.tail:
                         child.tail = self._InlineProcessor__handleInline(child.tail, index)
-            placeholder = self._InlineProcessor__stashNode(node, pattern.type())
+            # __stashNode, inlined.
+            placeholder = _PLACEHOLDER % (len(stashed),)
+            stashed[placeholder[_PLACEHOLDER_ID]] = node
             pieces.append(data[consumed:start])
             pieces.append(placeholder)
             shift += len(placeholder) - (end - start)
@@ -456,7 +459,8 @@ class LinearInlineProcessor(InlineProcessor):
                     handled = self._InlineProcessor__handleInline(text)
                     if prefix in handled:
                         lst = self._InlineProcessor__processPlaceholders(handled, child)
-                        stack.extend(lst)
+                        # An element without children would only be visited to find none.
+                        stack.extend(item for item in lst if len(item[0]))
                         insert_queue.append((child, lst))
                     else:
                         # Without a placeholder __processPlaceholders only sets the text.
@@ -482,6 +486,11 @@ class LinearInlineProcessor(InlineProcessor):
                 for i, obj in enumerate(lst):
                     element.insert(i, obj[0])
         return tree
+
+
+# InlineProcessor.__makePlaceholder: the id is the slice _PLACEHOLDER_ID of the placeholder.
+_PLACEHOLDER = util.INLINE_PLACEHOLDER.replace("%s", "%04d")
+_PLACEHOLDER_ID = slice(len(util.INLINE_PLACEHOLDER_PREFIX), -len(util.ETX))
 
 
 def _chain_one(first: re.Match[str], rest: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
@@ -720,21 +729,30 @@ _BACKTICK_RUN_RE = re.compile(r"`+")
 class _BacktickRuns:
     def __init__(self, data: str) -> None:
         self.data = data
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        spans = [match.span() for match in _BACKTICK_RUN_RE.finditer(data)]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
         by_length: dict[int, list[int]] = {}
-        for number, match in enumerate(_BACKTICK_RUN_RE.finditer(data)):
-            self.starts.append(match.start())
-            self.ends.append(match.end())
-            by_length.setdefault(match.end() - match.start(), []).append(number)
+        for number, (start, end) in enumerate(spans):
+            same = by_length.get(end - start)
+            if same is None:
+                by_length[end - start] = [number]
+            else:
+                same.append(number)
         self.by_length = by_length
-        # longest[i]: (length, run) of the first longest run among runs i.. (or (0, -1)).
-        count = len(self.starts)
-        longest = [(0, -1)] * (count + 1)
-        for i in range(count - 1, -1, -1):
-            length = self.ends[i] - self.starts[i]
-            longest[i] = (length, i) if length >= longest[i + 1][0] else longest[i + 1]
-        self.longest = longest
+        self._longest: list[tuple[int, int]] | None = None
+
+    @property
+    def longest(self) -> list[tuple[int, int]]:
+        """longest[i]: (length, run) of the first longest run among runs i.. (or (0, -1))."""
+        if self._longest is None:
+            count = len(self.starts)
+            longest = [(0, -1)] * (count + 1)
+            for i in range(count - 1, -1, -1):
+                length = self.ends[i] - self.starts[i]
+                longest[i] = (length, i) if length >= longest[i + 1][0] else longest[i + 1]
+            self._longest = longest
+        return self._longest
 
 
 class LinearBacktickProcessor(BacktickInlineProcessor):
