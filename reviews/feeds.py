@@ -32,7 +32,7 @@ class ReviewFeed(Feed):
         return self.reviews(obj)[:FEED_SIZE]
 
     def reviews(self, obj: object) -> QuerySet[Review]:
-        return selectors.published_reviews()
+        return selectors.feed_reviews()
 
     def item_title(self, item: Review) -> str:
         return f"{item.paper.title} — {item.author.name}"
@@ -71,7 +71,7 @@ class LatestReviewsRss(ReviewFeed):
         return reverse("home")
 
     def reviews(self, obj: object) -> QuerySet[Review]:
-        return selectors.published_reviews().prefetch_related("paper__tags")
+        return selectors.feed_reviews()
 
 
 class LatestReviewsAtom(LatestReviewsRss):
@@ -93,7 +93,7 @@ class TagReviewsRss(ReviewFeed):
         return f"{reverse('home')}?{urlencode({'tag': obj.slug})}"
 
     def reviews(self, obj: Tag) -> QuerySet[Review]:
-        return selectors.published_reviews().filter(paper__tags=obj).prefetch_related("paper__tags")
+        return selectors.feed_reviews().filter(paper__tags=obj)
 
 
 class TagReviewsAtom(TagReviewsRss):
@@ -117,7 +117,7 @@ class MemberReviewsRss(ReviewFeed):
         return obj.get_absolute_url()
 
     def reviews(self, obj: Member) -> QuerySet[Review]:
-        return selectors.published_reviews().filter(author=obj).prefetch_related("paper__tags")
+        return selectors.feed_reviews().filter(author=obj)
 
 
 class MemberReviewsAtom(MemberReviewsRss):

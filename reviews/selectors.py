@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from search.selectors import filter_papers
 
-from .enums import ReadingStatus, ReviewStatus
+from .enums import ReadingStatus, ReviewStatus, Section
 from .models import (
+    Bookmark,
     Comment,
     EntryStatus,
     ExperimentRun,
@@ -23,6 +24,49 @@ from .models import (
     Tag,
 )
 
+# The columns each kind of page shows. Section bodies are wide (and the paper's search text
+# wider still), so a page reads them only where it prints them.
+MEMBER_NAME_FIELDS = ("username", "display_name", "first_name", "last_name")
+AUTHOR_NAME_FIELDS = tuple(f"author__{name}" for name in MEMBER_NAME_FIELDS)
+# A line of a review list (partials/review_item.html).
+REVIEW_ITEM_FIELDS = (
+    "status",
+    "language",
+    "tldr",
+    "published_at",
+    "updated_at",
+    "paper",
+    "paper__title",
+    "author",
+    *AUTHOR_NAME_FIELDS,
+)
+# The Markdown sources: pages and feeds print the HTML rendered from them at save.
+SECTION_SOURCES = tuple(s.value for s in Section)
+# A review page: every column of the review but the sources.
+REVIEW_PAGE_FIELDS = (
+    *(f.name for f in Review._meta.concrete_fields if f.name not in SECTION_SOURCES),
+    "paper__title",
+    "paper__year",
+    "paper__arxiv_id",
+    *AUTHOR_NAME_FIELDS,
+)
+PAPER_PAGE_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "arxiv_id",
+    "doi",
+    "url",
+    "pdf_url",
+    "code_url",
+    "project_url",
+    "abstract",
+    "created_at",
+)
+# A line of a reading list.
+PAPER_LINE_FIELDS = ("title", "authors", "year")
+
 
 def reviews_visible_to(user: Member | AnonymousUser) -> QuerySet[Review]:
     published = Q(status=ReviewStatus.PUBLISHED)
@@ -31,11 +75,41 @@ def reviews_visible_to(user: Member | AnonymousUser) -> QuerySet[Review]:
     return Review.objects.filter(published)
 
 
+class SubqueryCount(Subquery):
+    """COUNT(*) of a correlated subquery: no join and no DISTINCT in the outer query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
 def published_reviews() -> QuerySet[Review]:
     return (
         Review.objects.filter(status=ReviewStatus.PUBLISHED)
         .select_related("paper", "author")
         .order_by("-published_at", "-pk")
+    )
+
+
+def review_items(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    """The reviews with only the columns a review list shows, paper and author joined."""
+    return reviews.select_related("paper", "author").only(*REVIEW_ITEM_FIELDS)
+
+
+def feed_reviews() -> QuerySet[Review]:
+    """Published reviews with their rendered sections, not their Markdown sources."""
+    return (
+        published_reviews()
+        .only(
+            "tldr",
+            "published_at",
+            "updated_at",
+            *(f"{s}_html" for s in SECTION_SOURCES),
+            "paper",
+            "paper__title",
+            "author",
+            *AUTHOR_NAME_FIELDS,
+        )
+        .prefetch_related(Prefetch("paper__tags", queryset=Tag.objects.only("name")))
     )
 
 
@@ -47,16 +121,22 @@ def reading_list_entries(
     status: str = "",
     query: str = "",
 ) -> QuerySet[ReadingListEntry]:
+    published = Review.objects.filter(paper=OuterRef("paper"), status=ReviewStatus.PUBLISHED)
     entries = (
         reading_list.entries.select_related("paper", "presenter")
-        .prefetch_related(Prefetch("paper__tags", queryset=Tag.objects.order_by("name")))
-        .annotate(
-            review_count=Count(
-                "paper__reviews",
-                filter=Q(paper__reviews__status=ReviewStatus.PUBLISHED),
-                distinct=True,
-            )
+        .only(
+            "number",
+            "session_date",
+            "reading_list",
+            "paper",
+            *(f"paper__{name}" for name in PAPER_LINE_FIELDS),
+            "presenter",
+            *(f"presenter__{name}" for name in MEMBER_NAME_FIELDS),
         )
+        .prefetch_related(
+            Prefetch("paper__tags", queryset=Tag.objects.only("name", "slug").order_by("name"))
+        )
+        .annotate(review_count=SubqueryCount(published.values("pk")))
         .order_by("number")
     )
     if user.is_authenticated:
@@ -78,9 +158,9 @@ def reading_list_entries(
 
 
 def paper_with_reviews(*, pk: int) -> Paper:
-    reviews = published_reviews().prefetch_related(None)
+    reviews = review_items(published_reviews())
     return (
-        Paper.objects.select_related("added_by")
+        Paper.objects.only(*PAPER_PAGE_FIELDS)
         .prefetch_related(
             "tags",
             Prefetch("reviews", queryset=reviews, to_attr="published_reviews"),
@@ -94,12 +174,21 @@ def paper_with_reviews(*, pk: int) -> Paper:
     )
 
 
-def review_for_page(*, pk: int, user: Member | AnonymousUser) -> Review:
-    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
-    revisions = ReviewRevision.objects.select_related("published_by").order_by("-number")
+def review_for_page(
+    *, pk: int, user: Member | AnonymousUser, full_revisions: bool = False
+) -> Review:
+    """The review with its rendered sections, comments and revisions (numbers only, unless
+    the history page asks for their text)."""
+    comments = Comment.objects.select_related("author").defer("body").order_by("created_at", "pk")
+    revisions = ReviewRevision.objects.order_by("-number")
+    if full_revisions:
+        revisions = revisions.select_related("published_by")
+    else:
+        revisions = revisions.only("review", "number")
     return (
         reviews_visible_to(user)
         .select_related("paper", "author")
+        .only(*REVIEW_PAGE_FIELDS)
         .prefetch_related(
             "paper__tags",
             Prefetch("comments", queryset=comments, to_attr="all_comments"),
@@ -134,22 +223,21 @@ class ListProgress:
 
 def member_progress(*, member: Member) -> list[ListProgress]:
     """For each list with an entry the member has touched or is in the cohort of."""
-    # The membership filter runs in a subquery so it does not narrow the counts below.
+    # Each count is its own correlated subquery: joining entries to every member's statuses
+    # and counting DISTINCT reads (entries x statuses) rows per list.
     touched = ReadingList.objects.filter(
         Q(cohort__members=member) | Q(entries__statuses__member=member)
     ).values("pk")
+    entries = ReadingListEntry.objects.filter(reading_list=OuterRef("pk"))
+    reviewed = EntryStatus.objects.filter(
+        entry__reading_list=OuterRef("pk"), member=member, status=ReadingStatus.REVIEWED
+    )
     lists = (
         ReadingList.objects.filter(pk__in=touched)
+        .only("title", "slug")
         .annotate(
-            total=Count("entries", distinct=True),
-            reviewed=Count(
-                "entries__statuses",
-                filter=Q(
-                    entries__statuses__member=member,
-                    entries__statuses__status=ReadingStatus.REVIEWED,
-                ),
-                distinct=True,
-            ),
+            total=SubqueryCount(entries.values("pk")),
+            reviewed=SubqueryCount(reviewed.values("pk")),
         )
         .order_by("-created_at")
     )
@@ -157,11 +245,15 @@ def member_progress(*, member: Member) -> list[ListProgress]:
 
 
 def member_reviews(*, member: Member, user: Member | AnonymousUser) -> QuerySet[Review]:
-    return (
-        reviews_visible_to(user)
-        .filter(author=member)
-        .select_related("paper", "author")
-        .order_by("-updated_at")
+    return review_items(reviews_visible_to(user).filter(author=member)).order_by(
+        "-updated_at", "-pk"
+    )
+
+
+def member_bookmarks(*, member: Member) -> QuerySet[Bookmark]:
+    """The member's read-later list, newest first, with each paper's title."""
+    return member.bookmarks.select_related("paper").only(
+        "member", "created_at", "paper", "paper__title"
     )
 
 

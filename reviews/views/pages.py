@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -45,6 +47,10 @@ from ..models import (
 from ..validators import validate_markdown_size
 from .runs import review_runs_context
 
+MEMBER_REVIEWS_PER_PAGE = 30
+# Each entry costs ~1 ms to render with its status form; 500 at once took over a second.
+ENTRIES_PER_PAGE = 50
+
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -53,7 +59,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     cohorts = Cohort.objects.prefetch_related("reading_lists").order_by("-created_at")
-    latest = selectors.published_reviews()
+    latest = selectors.review_items(selectors.published_reviews())
     tag = Tag.objects.filter(slug=request.GET.get("tag", "")).first()
     if tag is not None:
         latest = latest.filter(paper__tags=tag)
@@ -75,16 +81,38 @@ def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
         status=filters.get("status", ""),
         query=filters.get("q", ""),
     )
+    kept = {k: v for k, v in request.GET.items() if k in ("q", "tag", "status") and v}
+    if (number := _positive_int(request.GET.get("entry"))) is not None:
+        # Jump to an entry number: the page that holds it (under the same filters).
+        before = entries.filter(number__lt=number).count()
+        query = urlencode({**kept, "page": before // ENTRIES_PER_PAGE + 1})
+        return redirect(f"{rl.get_absolute_url()}?{query}#entry-{number}")
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "reading_list": rl,
         "other_lists": ReadingList.objects.exclude(pk=rl.pk).select_related("cohort"),
-        "entries": entries,
+        "entries": page,
+        "page_query": urlencode(kept),
+        "kept_filters": kept,
         "form": form,
         "tags": Tag.objects.filter(papers__entries__reading_list=rl).distinct(),
-        "status_choices": ReadingStatus.choices,
+        "status_choices": _status_choices(),
         "filtered": bool(filters),
     }
     return render(request, "reviews/reading_list.html", context)
+
+
+def _positive_int(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    # Translated once per page, not once per entry.
+    return [(value, str(label)) for value, label in ReadingStatus.choices]
 
 
 @login_required
@@ -97,9 +125,9 @@ def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
     services.entry_status_set(entry=entry, member=request.user, status=form.cleaned_data["status"])
     if _is_htmx(request):
         entry.my_status = form.cleaned_data["status"]
-        context = {"entry": entry, "status_choices": ReadingStatus.choices, "saved": True}
+        context = {"entry": entry, "status_choices": _status_choices(), "saved": True}
         return render(request, "reviews/partials/entry_status.html", context)
-    return redirect(entry.reading_list)
+    return redirect(f"{entry.reading_list.get_absolute_url()}?entry={entry.number}")
 
 
 @require_GET
@@ -111,7 +139,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     my_review = None
     bookmarked = False
     if request.user.is_authenticated:
-        my_review = Review.objects.filter(paper=paper, author=request.user).first()
+        my_review = Review.objects.filter(paper=paper, author=request.user).only("status").first()
         bookmarked = Bookmark.objects.filter(paper=paper, member=request.user).exists()
     context = {
         "paper": paper,
@@ -125,7 +153,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def paper_compare(request: HttpRequest, pk: int) -> HttpResponse:
-    paper = get_object_or_404(Paper, pk=pk)
+    paper = get_object_or_404(Paper.objects.only("title"), pk=pk)
     section = request.GET.get("section", Section.RESULTS)
     if section not in Section.values:
         return render(
@@ -134,7 +162,13 @@ def paper_compare(request: HttpRequest, pk: int) -> HttpResponse:
             {"paper": paper, "error": _("Unknown section."), "sections": Section.choices},
             status=400,
         )
-    reviews = selectors.published_reviews().filter(paper=paper)
+    reviews = (
+        selectors.published_reviews()
+        .filter(paper=paper)
+        .select_related(None)
+        .select_related("author")
+        .only("language", f"{section}_html", "author", *selectors.AUTHOR_NAME_FIELDS)
+    )
     columns = [(review, getattr(review, f"{section}_html")) for review in reviews]
     context = {
         "paper": paper,
@@ -287,7 +321,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def review_history(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        review = selectors.review_for_page(pk=pk, user=request.user)
+        review = selectors.review_for_page(pk=pk, user=request.user, full_revisions=True)
     except Review.DoesNotExist:
         raise Http404 from None
     revisions = review.all_revisions
@@ -404,12 +438,15 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def member_detail(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(Member, username=username, is_active=True)
     is_self = request.user.is_authenticated and request.user.pk == member.pk
+    reviews = selectors.member_reviews(member=member, user=request.user)
+    # A page number past either end shows the nearest page, as does one that is not a number.
+    page = Paginator(reviews, MEMBER_REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "member": member,
         "is_self": is_self,
-        "reviews": selectors.member_reviews(member=member, user=request.user),
+        "reviews": page,
         "progress": selectors.member_progress(member=member),
-        "bookmarks": member.bookmarks.select_related("paper") if is_self else None,
+        "bookmarks": selectors.member_bookmarks(member=member) if is_self else None,
     }
     return render(request, "reviews/member_detail.html", context)
 
