@@ -162,6 +162,14 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Inline elements (emphasis, code spans, links, raw tags, escapes, line breaks...) made in one
+# document; past this many, the rest of the document's text is shown as it was typed.  Each
+# costs some 10 µs through to the sanitizer; the densest demo section has 6 per KB, so a
+# 100 KB section of real text would have 600, and only text made of nothing but markup (100 KB
+# of "*_" makes 34,000) comes near.
+MAX_INLINE_ELEMENTS = 10_000
+
+
 class _Ancestors:
     """The tags above a text, as an immutable chain: copying it (for every element, in the
     stock code ``ancestors[:]``) is free, so 25,000 nested ``<strong>`` are not quadratic."""
@@ -238,6 +246,8 @@ class LinearInlineProcessor(InlineProcessor):
         patterns = self._compiled
         if patternIndex >= len(patterns) or isinstance(data, util.AtomicString):
             return data
+        if len(self.stashed_nodes) >= MAX_INLINE_ELEMENTS:
+            return data  # over the budget: the rest of the document is plain text
         if self._all_triggers is not None and not self._all_triggers.search(data):
             return data
         for index in range(patternIndex, len(patterns)):
@@ -270,7 +280,7 @@ class LinearInlineProcessor(InlineProcessor):
         after_placeholder = -1  # position right after the last placeholder
         shift = 0  # stock position - our position, from the placeholders so far
         length = len(data)
-        while True:
+        while len(stashed) < MAX_INLINE_ELEMENTS:
             if variant is not None and search == after_placeholder:
                 first = variant.match(data, search)
                 candidates: Iterator[re.Match[str]] = (
@@ -2034,6 +2044,7 @@ def _priority(registry: util.Registry[Any], name: str) -> float:
 
 __all__ = [
     "MAX_HIGHLIGHT_COST",
+    "MAX_INLINE_ELEMENTS",
     "MAX_NESTING",
     "MAX_OPEN_RAW_TAGS",
     "TRIGGERS",

@@ -299,15 +299,28 @@ def test_deep_one_line_nesting_at_full_size_renders(unit: str) -> None:
 
 def test_inline_patterns_take_one_pass_per_text() -> None:
     inline = processor("inline", "tree")
-    text = markdown_corpus.repeat("\\(", FULL)
+    count = linear.MAX_INLINE_ELEMENTS
+    text = "\\(" * count
     with counting(EscapeInlineProcessor, "handleMatch") as escapes:
         passes_before = inline.passes
         html = render(text)
     # One paragraph: each pattern whose trigger occurs runs once over it (the escape pattern
     # here), however many matches; and every escape is matched exactly once.
     assert inline.passes - passes_before == 1
-    assert escapes[0] == FULL // 2
-    assert html == "<p>" + "(" * (FULL // 2) + "</p>"
+    assert escapes[0] == count
+    assert html == "<p>" + "(" * count + "</p>"
+
+
+def test_inline_markup_beyond_the_budget_shows_as_typed() -> None:
+    budget = linear.MAX_INLINE_ELEMENTS
+    text = "`a` " * budget + "\n\n*b* <b>c</b> [e](/f) &amp;\n\n# *g*"
+    html = render(text)
+    assert html.count("<code>") == budget
+    # Later texts keep their markup as typed; raw HTML is text, escaped.
+    assert html.endswith('<p>*b* &lt;b&gt;c&lt;/b&gt; [e](/f) &amp;</p>\n<h3 id="h-g">*g*</h3>')
+    # Under the budget nothing changes.
+    text = "`a` " * (budget - 1) + "*b*"
+    assert render(text).endswith("<code>a</code> <em>b</em></p>")
 
 
 def test_inline_text_without_triggers_is_not_searched_by_any_pattern() -> None:
