@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
         "bad_token": envstr("API_THROTTLE_BAD_TOKEN", "20/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "reviews.api.schema.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["reviews.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "reviews.api.views.exception_handler",
     "PAGE_SIZE": 20,

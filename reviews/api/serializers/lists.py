@@ -16,6 +16,7 @@ from reviews.models import (
     ReadingListEntry,
 )
 
+from .fast import FastListSerializer
 from .fields import ModelSerializer, StrictCharField
 
 
@@ -24,6 +25,7 @@ class MembershipSerializer(ModelSerializer):
 
     class Meta:
         model = CohortMembership
+        list_serializer_class = FastListSerializer
         fields = ["member", "role", "joined"]
 
 
@@ -32,6 +34,7 @@ class CohortSerializer(ModelSerializer):
 
     class Meta:
         model = Cohort
+        list_serializer_class = FastListSerializer
         fields = ["id", "name", "slug", "description", "memberships", "created_at"]
 
 
@@ -40,6 +43,7 @@ class ReadingListSerializer(ModelSerializer):
 
     class Meta:
         model = ReadingList
+        list_serializer_class = FastListSerializer
         fields = ["id", "cohort", "title", "slug", "description", "created_at"]
 
 
@@ -63,6 +67,7 @@ class EntrySerializer(ModelSerializer):
 
     class Meta:
         model = ReadingListEntry
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "reading_list",
@@ -82,6 +87,7 @@ class EntryStatusSerializer(ModelSerializer):
 
     class Meta:
         model = EntryStatus
+        list_serializer_class = FastListSerializer
         fields = ["id", "entry", "status", "updated_at"]
         read_only_fields = ["updated_at"]
         validators: list = []
@@ -93,5 +99,6 @@ class BookmarkSerializer(ModelSerializer):
 
     class Meta:
         model = Bookmark
+        list_serializer_class = FastListSerializer
         fields = ["id", "paper", "paper_title", "created_at"]
         validators: list = []

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from reviews.models import ApiToken, Member
 
+from .fast import FastListSerializer
 from .fields import ModelSerializer, StrictCharField
 
 
@@ -18,6 +19,7 @@ class MemberSerializer(ModelSerializer):
 
     class Meta:
         model = Member
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "username",
@@ -42,6 +44,7 @@ class AuthorSerializer(ModelSerializer):
 
     class Meta:
         model = Member
+        list_serializer_class = FastListSerializer
         fields = ["id", "username", "name"]
 
 
@@ -50,6 +53,7 @@ class TokenSerializer(ModelSerializer):
 
     class Meta:
         model = ApiToken
+        list_serializer_class = FastListSerializer
         fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
         read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
 

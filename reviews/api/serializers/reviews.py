@@ -10,6 +10,7 @@ from rest_framework import serializers
 from reviews.enums import Section
 from reviews.models import Comment, Paper, Review, ReviewRevision
 
+from .fast import FastListSerializer
 from .fields import ModelSerializer, StrictCharField, TagListField, markdown_field
 from .members import AuthorSerializer
 
@@ -24,6 +25,7 @@ class PaperSerializer(ModelSerializer):
 
     class Meta:
         model = Paper
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "title",
@@ -56,6 +58,7 @@ class ReviewSerializer(ModelSerializer):
 
     class Meta:
         model = Review
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "paper",
@@ -106,6 +109,7 @@ class ReviewRevisionSerializer(ModelSerializer):
 
     class Meta:
         model = ReviewRevision
+        list_serializer_class = FastListSerializer
         fields = ["number", "tldr", *Section.values, "published_by", "created_at"]
 
 
@@ -120,6 +124,7 @@ class CommentSerializer(ModelSerializer):
 
     class Meta:
         model = Comment
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "review",

@@ -16,6 +16,7 @@ from reviews.enums import RunStatus, RunVerdict
 from reviews.models import ExperimentRun, Review
 from reviews.services.runs import run_can_cancel
 
+from .fast import FastListSerializer
 from .fields import MAX_ID, ModelSerializer
 
 MAX_INT = MAX_ID + 1
@@ -121,6 +122,7 @@ class RunSerializer(ModelSerializer):
 
     class Meta:
         model = ExperimentRun
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "review",

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import BaseSerializer
 
 from reviews.enums import ReviewStatus
-from reviews.models import Cohort, CohortMembership, EntryStatus, ReadingList, ReadingListEntry
+from reviews.models import (
+    Cohort,
+    CohortMembership,
+    EntryStatus,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+)
 
 from .. import filters, permissions, serializers
 from .imports import ReadingListBibtexMixin
@@ -74,15 +82,21 @@ class EntryViewSet(viewsets.ModelViewSet):
         self._save(serializer)
 
     def get_queryset(self) -> QuerySet[ReadingListEntry]:
+        # A subquery per entry on the page, not a GROUP BY over every entry and review (which
+        # the page's count would have to repeat).
+        published = Review.objects.filter(paper=OuterRef("paper_id"), status=ReviewStatus.PUBLISHED)
+        review_count = published.values("paper_id").annotate(n=Count("pk")).values("n")
         entries = ReadingListEntry.objects.select_related(
             "reading_list", "paper", "presenter"
-        ).annotate(
-            review_count=Count(
-                "paper__reviews",
-                filter=Q(paper__reviews__status=ReviewStatus.PUBLISHED),
-                distinct=True,
+        ).annotate(review_count=Coalesce(Subquery(review_count), 0))
+        if self.action == "list":
+            entries = entries.only(
+                "number",
+                "session_date",
+                "reading_list__slug",
+                "paper__title",
+                "presenter__username",
             )
-        )
         user = self.request.user
         if user.is_authenticated:
             mine = EntryStatus.objects.filter(entry=OuterRef("pk"), member=user)

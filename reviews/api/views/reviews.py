@@ -29,6 +29,23 @@ IF_MATCH = OpenApiParameter(
     description="The ETag from GET; a stale one gets 412, none gets 428.",
 )
 
+# What the list serializers read, and no more: a page of 100 skips every member's password
+# and profile, every paper's abstract under a review, the import source of every review.
+AUTHOR_FIELDS = ("username", "display_name", "first_name", "last_name")
+PAPER_LIST_FIELDS = (
+    *(f for f in serializers.PaperSerializer.Meta.fields if f not in ("tags", "added_by")),
+    "added_by__username",
+)
+REVIEW_LIST_FIELDS = (
+    *(f for f in serializers.ReviewSerializer.Meta.fields if f not in ("paper_title", "author")),
+    "paper__title",
+    *(f"author__{name}" for name in AUTHOR_FIELDS),
+)
+COMMENT_LIST_FIELDS = (
+    *(f for f in serializers.CommentSerializer.Meta.fields if f != "author"),
+    *(f"author__{name}" for name in AUTHOR_FIELDS),
+)
+
 
 class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
     """Papers: everyone reads, members add and edit, organizers delete."""
@@ -42,8 +59,11 @@ class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
     ordering = ["title", "id"]
 
     def get_queryset(self) -> QuerySet[Paper]:
-        tags = Prefetch("tags", queryset=Tag.objects.order_by("slug"))
-        return Paper.objects.select_related("added_by").prefetch_related(tags)
+        tags = Prefetch("tags", queryset=Tag.objects.only("slug").order_by("slug"))
+        papers = Paper.objects.select_related("added_by").prefetch_related(tags)
+        if self.action == "list":
+            papers = papers.only(*PAPER_LIST_FIELDS)
+        return papers
 
     def _save(self, serializer: BaseSerializer, paper: Paper) -> None:
         data = dict(serializer.validated_data)
@@ -73,7 +93,10 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
     ordering = ["-published_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Review]:
-        return selectors.reviews_visible_to(self.request.user).select_related("paper", "author")
+        reviews = selectors.reviews_visible_to(self.request.user).select_related("paper", "author")
+        if self.action == "list":
+            reviews = reviews.only(*REVIEW_LIST_FIELDS)
+        return reviews
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action in ("update", "partial_update"):
@@ -192,7 +215,12 @@ class CommentViewSet(viewsets.ModelViewSet):
         return selectors.reviews_visible_to(self.request.user)
 
     def get_queryset(self) -> QuerySet[Comment]:
-        return Comment.objects.filter(review__in=self.visible_reviews()).select_related("author")
+        comments = Comment.objects.filter(review__in=self.visible_reviews()).select_related(
+            "author"
+        )
+        if self.action == "list":
+            comments = comments.only(*COMMENT_LIST_FIELDS)
+        return comments
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action in ("update", "partial_update"):
