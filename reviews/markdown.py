@@ -878,9 +878,29 @@ _UNPARSED_CONTENT = frozenset(
 _DROPPED_CONTENT = frozenset({"script", "style"})  # the sanitizer drops these with their content
 
 
+_HTML_TOKEN_SPLIT_RE = re.compile(f"({_HTML_TOKEN_RE.pattern})")
+# Any tag that the loop below treats specially (a superset: it may match in text too).
+_SPECIAL_TAG_RE = re.compile(
+    rf"</?(?:{'|'.join(sorted(_UNPARSED_CONTENT | _DROPPED_CONTENT))})(?![^\s/>])", re.IGNORECASE
+)
+
+
 def _split_long_text_runs(body: str) -> str:
     if body.count("&") + body.count("\xa0") <= _SPLIT_TEXT_EVERY:
         return body
+    if not _SPECIAL_TAG_RE.search(body):
+        # What the loop below does when no element's content is special, without a Python
+        # step per tag: texts and tags alternate in the split.
+        parts = _HTML_TOKEN_SPLIT_RE.split(body)
+        for index in range(0, len(parts), 2):
+            if len(parts[index]) > _SPLIT_TEXT_EVERY:
+                parts[index] = _split_text(parts[index], "<!---->")
+        if body.count("&") > _MAX_TAG_AMPERSANDS:
+            for index in range(1, len(parts), 2):
+                token = parts[index]
+                if token.count("&") > _MAX_TAG_AMPERSANDS and (tag := _TAG_NAME_RE.match(token)):
+                    parts[index] = f"<{tag.group(1)}{tag.group(2)}>"
+        return "".join(parts)
     out: list[str] = []
     pos = 0
     inside: str | None = None  # an element whose content is not parsed as HTML

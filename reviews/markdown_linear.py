@@ -1089,10 +1089,13 @@ class LinearBlockParser(BlockParser):
 
     def parseDocument(self, lines: Any) -> etree.ElementTree:  # noqa: N802
         self._processors = list(self.blockprocessors)
+        self._tails = [self._processors[first:] for first in range(len(self._processors))]
+        self._skips: dict[str, int] = {}
         try:
             return super().parseDocument(lines)
         finally:
             self._processors = None
+            self._skips = {}
 
     def parseBlocks(self, parent: etree.Element, blocks: list[str]) -> None:  # noqa: N802
         processors = getattr(self, "_processors", None) or list(self.blockprocessors)
@@ -1108,13 +1111,24 @@ class LinearBlockParser(BlockParser):
             blocks.clear()
             return
         queue = blocks if isinstance(blocks, BlockQueue) else BlockQueue(blocks)
+        skips = getattr(self, "_skips", None)
+        if skips is None or processors is not self._processors:
+            skips = {}
+            tails = [processors]
+        else:
+            tails = self._tails
         while queue:
             block = queue[0]
-            for processor in processors:
+            # A short block seen before skips the processors that turned it down for good.
+            first = skips.get(block, 0) if len(block) <= _MEMO_BLOCK_SIZE else -1
+            for processor in tails[first] if first > 0 else processors:
                 if processor.test(parent, block):
+                    if first == 0 and block not in skips:
+                        skips[block] = _rejected_for_good(processors, processor, block)
                     if processor.run(parent, queue) is not False:
                         break
                     block = queue[0]  # a processor that declines puts a block back
+                    first = -1
         if isinstance(blocks, list):
             blocks.clear()
 
@@ -1126,6 +1140,40 @@ class LinearBlockParser(BlockParser):
             if processor.__class__ is not PlainParagraphProcessor:
                 return False  # pragma: no cover - registered in this order by install()
         return False  # pragma: no cover
+
+
+# Blocks of up to this many characters have the processors that refused them remembered, for
+# documents that repeat one short block thousands of times ("- \n\n" as 34,000 list items).
+_MEMO_BLOCK_SIZE = 80
+
+
+def _rejected_for_good(processors: list[BlockProcessor], taker: BlockProcessor, block: str) -> int:
+    """How many of the processors before ``taker`` refuse ``block`` whatever the parent and the
+    parser's state (their tests look at the block alone, or fail on it before looking further)."""
+    count = 0
+    for processor in processors:
+        if processor is taker:
+            break
+        if processor.__class__ in _BLOCK_ONLY_TESTS:
+            pass
+        elif isinstance(processor, ListIndentProcessor) or isinstance(
+            processor, CodeBlockProcessor
+        ):
+            if block.startswith(" " * processor.tab_length):
+                break
+        elif isinstance(processor, OListProcessor):
+            if processor.RE.match(block):
+                break
+        elif isinstance(processor, BlockQuoteProcessor):
+            if processor.RE.search(block):
+                break
+        elif hasattr(processor, "could_start"):  # our table processor: two lines at least
+            if "\n" in block:
+                break
+        else:
+            break
+        count += 1
+    return count
 
 
 class LinearHashHeaderProcessor(HashHeaderProcessor):
@@ -1376,6 +1424,18 @@ class PlainParagraphProcessor(BlockProcessor):
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
         return self.paragraph.run(parent, blocks)
+
+
+# Block processors whose test() looks at the block alone.
+_BLOCK_ONLY_TESTS = frozenset(
+    {
+        PlainParagraphProcessor,
+        EmptyBlockProcessor,
+        LinearHashHeaderProcessor,
+        SetextHeaderProcessor,
+        HRProcessor,
+    }
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -473,6 +473,25 @@ def test_plain_paragraphs_skip_the_other_block_processors() -> None:
     assert [count[0] for count in counters] == [1] + [0] * (len(tests) - 1)
 
 
+def test_a_repeated_short_block_skips_the_processors_that_refused_it() -> None:
+    text = "- \n\n" * 2000
+    tests = [counting(processor(name, "block"), "test") for name in ("hashheader", "hr", "olist")]
+    counters = [context.__enter__() for context in tests]
+    try:
+        html = render(text)
+    finally:
+        for context in tests:
+            context.__exit__(None, None, None)
+    assert [count[0] for count in counters] == [1, 1, 1]
+    assert html.count("<li></li>") == 2000
+    # Only refusals that do not depend on where the block is are remembered: the same blocks
+    # as list items, in quotes, indented under items and at the top level.
+    blocks = ["- a", "    b", "> c", "1. d", "---", "a\n-", "# e", "| f |\n|---|", "    > g"]
+    text = "\n\n".join(blocks * 3 + [f"- x\n\n{block}" for block in blocks] * 2)
+    assert same_as_stock(text)
+    assert same_as_stock("\n\n".join(["- a", "    - a", "        - a", "    - a"] * 5))
+
+
 def test_headings_of_one_block_are_taken_in_one_run() -> None:
     with counting(processor("hashheader", "block"), "run") as runs:
         html = render(markdown_corpus.repeat("#\n", FULL))
@@ -628,6 +647,12 @@ def test_long_text_runs_are_split_for_the_sanitizer_without_changing_its_output(
     assert split.count("</textarea><textarea>") == 5000 // every
     assert md._sanitize(split, "") == md._sanitize(body, "")
     assert md._split_long_text_runs("<p>a &amp; b</p>") == "<p>a &amp; b</p>"
+    # Without such elements, the same by a quicker path.
+    body = "<p>" + "a &amp; b " * 5000 + '</p><a href="' + "&amp;" * 9000 + '">x</a><p>&amp;</p>'
+    split = md._split_long_text_runs(body)
+    assert split.count("<!---->") == 5000 // every
+    assert split.endswith("</p><a>x</a><p>&amp;</p>")
+    assert split.replace("<!---->", "") == body.replace('<a href="' + "&amp;" * 9000 + '">', "<a>")
     assert nh3.clean("<p>a<!---->b</p>") == "<p>ab</p>"
     # Script content is dropped by the sanitizer anyway; <plaintext> cannot be closed.
     assert md._split_long_text_runs("<script>" + "&" * 5000) == "<script>" + "&" * 5000
