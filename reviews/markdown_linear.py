@@ -1144,7 +1144,7 @@ class LinearBlockParser(BlockParser):
 
 # Blocks of up to this many characters have the processors that refused them remembered, for
 # documents that repeat one short block thousands of times ("- \n\n" as 34,000 list items).
-_MEMO_BLOCK_SIZE = 80
+_MEMO_BLOCK_SIZE = 256
 
 
 def _rejected_for_good(processors: list[BlockProcessor], taker: BlockProcessor, block: str) -> int:
