@@ -8,6 +8,7 @@ only, so a key shows what its member may read and never a draft, not even their 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -21,12 +22,24 @@ from django.utils.http import urlencode
 from . import selectors
 from .models import FeedKey, Member, Review, Tag
 from .services import api_token_hash
+from .views.conditional import conditional_page
 
 FEED_SIZE = 30
 
 
 class ReviewFeed(Feed):
     """The shared item format: the TL;DR and the four rendered sections."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # An unchanged feed is a 304 after one small query, not a megabyte of XML.
+        return conditional_page(self.version)(super().__call__)(request, *args, **kwargs)
+
+    def version(self, request: HttpRequest, **kwargs: str) -> object:
+        return selectors.feed_version(self.scope(**kwargs), FEED_SIZE)
+
+    def scope(self, **kwargs: str) -> QuerySet[Review]:
+        """The feed's reviews, found from the URL alone (before get_object)."""
+        return selectors.published_reviews()
 
     def items(self, obj: object = None) -> QuerySet[Review]:
         return self.reviews(obj)[:FEED_SIZE]
@@ -95,6 +108,9 @@ class TagReviewsRss(ReviewFeed):
     def reviews(self, obj: Tag) -> QuerySet[Review]:
         return selectors.feed_reviews().filter(paper__tags=obj)
 
+    def scope(self, *, slug: str, **kwargs: str) -> QuerySet[Review]:
+        return selectors.published_reviews().filter(paper__tags__slug=slug)
+
 
 class TagReviewsAtom(TagReviewsRss):
     feed_type = Atom1Feed
@@ -118,6 +134,11 @@ class MemberReviewsRss(ReviewFeed):
 
     def reviews(self, obj: Member) -> QuerySet[Review]:
         return selectors.feed_reviews().filter(author=obj)
+
+    def scope(self, *, username: str, **kwargs: str) -> QuerySet[Review]:
+        return selectors.published_reviews().filter(
+            author__username=username, author__is_active=True
+        )
 
 
 class MemberReviewsAtom(MemberReviewsRss):

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from search.selectors import filter_papers
 
-from .enums import ReadingStatus, ReviewStatus, Section
+from .enums import ReadingStatus, ReviewStatus, RunStatus, Section
 from .models import (
     Bookmark,
+    Cohort,
+    CohortMembership,
     Comment,
     EntryStatus,
     ExperimentRun,
@@ -269,3 +285,112 @@ def runs_visible_to(user: Member | AnonymousUser) -> QuerySet[ExperimentRun]:
 def runs_for_review(review: Review) -> QuerySet[ExperimentRun]:
     """A review's runs, newest first, without their (large) metric series."""
     return review.runs.select_related("requested_by").defer("series")
+
+
+# Versions for conditional GETs: one cheap query each, which changes whenever what an
+# anonymous visitor sees on the page changes (names of papers, members and tags shown on
+# other pages aside: the ETag also turns over every few minutes for those).
+
+
+def _summary(rows: QuerySet, *latest: str) -> Subquery:
+    """The rows as one short text: their count, and the largest value of each field."""
+    parts: list[Any] = [Cast(Count("pk"), CharField())]
+    for field in latest:
+        parts += [Value("|"), Coalesce(Cast(Max(field), CharField()), Value(""))]
+    summed = (
+        rows.order_by()
+        .annotate(_all=Value(1))
+        .values("_all")
+        .annotate(summary=Concat(*parts, output_field=CharField()))
+        .values("summary")
+    )
+    return Subquery(summed, output_field=CharField())
+
+
+def _review_rows(reviews: QuerySet[Review]) -> Subquery:
+    # An unpublish bumps the version, not updated_at.
+    return _summary(reviews, "updated_at", "version")
+
+
+def home_version(*, tag: str) -> tuple[object, ...]:
+    latest = published_reviews().select_related(None)
+    if tag:
+        latest = latest.filter(paper__tags__slug=tag)
+    lists = Cohort.objects.aggregate(
+        cohorts=Count("pk", distinct=True),
+        cohort=Max("created_at"),
+        lists=Count("reading_lists"),
+        list=Max("reading_lists__created_at"),
+    )
+    return (*latest.values_list("pk", "updated_at", "version")[:10], *lists.values())
+
+
+def feed_version(reviews: QuerySet[Review], size: int) -> tuple[object, ...]:
+    return tuple(reviews.select_related(None).values_list("pk", "updated_at", "version")[:size])
+
+
+def reading_list_version(*, slug: str) -> tuple[object, ...] | None:
+    lists = ReadingList.objects.filter(slug=slug).annotate(
+        v_entries=_summary(
+            ReadingListEntry.objects.filter(reading_list=OuterRef("pk")),
+            "number",
+            "paper",
+            "presenter",
+            "session_date",
+        ),
+        v_reviews=_review_rows(Review.objects.filter(paper__entries__reading_list=OuterRef("pk"))),
+        v_tags=_summary(
+            Paper.tags.through.objects.filter(paper__entries__reading_list=OuterRef("pk")), "tag"
+        ),
+        v_others=_summary(ReadingList.objects.all(), "created_at"),
+    )
+    return lists.values_list(
+        "title", "description", "cohort__name", "v_entries", "v_reviews", "v_tags", "v_others"
+    ).first()
+
+
+def paper_version(*, pk: int) -> tuple[object, ...] | None:
+    papers = Paper.objects.filter(pk=pk).annotate(
+        v_reviews=_review_rows(Review.objects.filter(paper=OuterRef("pk"))),
+        v_entries=_summary(
+            ReadingListEntry.objects.filter(paper=OuterRef("pk")), "number", "reading_list"
+        ),
+        v_tags=_summary(Paper.tags.through.objects.filter(paper=OuterRef("pk")), "tag"),
+    )
+    return papers.values_list(*PAPER_PAGE_FIELDS, "v_reviews", "v_entries", "v_tags").first()
+
+
+def review_version(*, pk: int) -> tuple[object, ...] | None:
+    """None while a demo run is queued or running: its progress changes by the second."""
+    runs = ExperimentRun.objects.filter(review=OuterRef("pk"))
+    reviews = (
+        reviews_visible_to(AnonymousUser())
+        .filter(pk=pk)
+        .annotate(
+            v_comments=_summary(Comment.objects.filter(review=OuterRef("pk")), "updated_at"),
+            v_runs=_summary(runs, "created_at", "finished_at"),
+            v_running=Exists(runs.filter(status__in=RunStatus.active())),
+        )
+    )
+    found = reviews.values_list(
+        "updated_at", "version", "v_comments", "v_runs", "v_running"
+    ).first()
+    return None if found is None or found[-1] else found
+
+
+def member_version(*, username: str) -> tuple[object, ...] | None:
+    members = Member.objects.filter(username=username, is_active=True).annotate(
+        v_reviews=_review_rows(Review.objects.filter(author=OuterRef("pk"))),
+        v_statuses=_summary(EntryStatus.objects.filter(member=OuterRef("pk")), "updated_at"),
+        v_cohorts=_summary(CohortMembership.objects.filter(member=OuterRef("pk")), "cohort"),
+    )
+    return members.values_list(
+        "display_name",
+        "first_name",
+        "last_name",
+        "bio",
+        "is_staff",
+        "v_reviews",
+        "v_statuses",
+        "v_cohorts",
+    ).first()

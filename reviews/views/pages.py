@@ -45,6 +45,7 @@ from ..models import (
     Tag,
 )
 from ..validators import validate_markdown_size
+from .conditional import conditional_page
 from .runs import review_runs_context
 
 MEMBER_REVIEWS_PER_PAGE = 30
@@ -57,6 +58,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 @require_GET
+@conditional_page(lambda request: selectors.home_version(tag=request.GET.get("tag", "")))
 def home(request: HttpRequest) -> HttpResponse:
     cohorts = Cohort.objects.prefetch_related("reading_lists").order_by("-created_at")
     latest = selectors.review_items(selectors.published_reviews())
@@ -67,7 +69,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/home.html", context)
 
 
+def _reading_list_version(request: HttpRequest, slug: str) -> object:
+    # Search results follow the search index, which has no version of its own.
+    return None if request.GET.get("q") else selectors.reading_list_version(slug=slug)
+
+
 @require_GET
+@conditional_page(_reading_list_version)
 def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
     rl = get_object_or_404(ReadingList.objects.select_related("cohort"), slug=slug)
     form = ReadingListFilterForm(request.GET or None)
@@ -131,6 +139,7 @@ def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@conditional_page(lambda request, pk: selectors.paper_version(pk=pk))
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         paper = selectors.paper_with_reviews(pk=pk)
@@ -152,6 +161,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@conditional_page(lambda request, pk: selectors.paper_version(pk=pk))
 def paper_compare(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.only("title"), pk=pk)
     section = request.GET.get("section", Section.RESULTS)
@@ -310,6 +320,7 @@ def review_page(
 
 
 @require_GET
+@conditional_page(lambda request, pk: selectors.review_version(pk=pk))
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         review = selectors.review_for_page(pk=pk, user=request.user)
@@ -435,6 +446,7 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@conditional_page(lambda request, username: selectors.member_version(username=username))
 def member_detail(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(Member, username=username, is_active=True)
     is_self = request.user.is_authenticated and request.user.pk == member.pk
