@@ -10,12 +10,13 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.enums import ReviewStatus, Section
+from reviews.models import Paper
 
 from .models import Document, DocumentKind
 from .text import CONFIG, query_terms, tsquery
@@ -37,12 +38,20 @@ def _containing(term: str) -> Q:
     return Q(title__contains=term) | Q(text__contains=term)
 
 
+class _TitleVector(Func):
+    """A title's words, spelled as the expression of the index search_paper_title_gin."""
+
+    template = f"to_tsvector('{CONFIG}'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
 def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = False) -> QuerySet:
     """Papers whose details or published reviews hold every word of the query.
 
     `path` leads from the queryset's model to Paper (`"paper__"` for reading-list entries).
-    With `rank`, the best matches come first: papers whose own details hold the words, then
-    the most reviewed; only each match's small own vector is read, never its review text.
+    With `rank` (PostgreSQL), the best matches come first, in tiers the GIN indexes answer
+    without reading any match's words: the title holds them, then the paper's own details
+    (authors, tags, abstract), then only its reviews; within a tier the most reviewed first.
     """
     terms = query_terms(query)
     if not terms:
@@ -57,9 +66,17 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
     search = _tsquery(terms)
     papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}matches": search})
     if rank:
-        papers = papers.annotate(
-            search_rank=SearchRank(F(f"{docs}vector"), search), search_weight=F(f"{docs}weight")
-        ).order_by("-search_rank", "-search_weight", "pk")
+        paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
+        titled = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)
+        own = paper_docs.filter(vector=search)
+        tier = Case(
+            When(**{f"{path}pk__in": titled.values("paper_id")}, then=Value(2)),
+            When(**{f"{path}pk__in": own.values("paper_id")}, then=Value(1)),
+            default=Value(0),
+        )
+        papers = papers.annotate(search_tier=tier, search_weight=F(f"{docs}weight")).order_by(
+            "-search_tier", "-search_weight", "pk"
+        )
     return papers
 
 
@@ -129,41 +146,51 @@ class Hit:
     snippet: SafeString
 
 
-def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> list[Hit]:
-    """The best `limit` documents of the given kinds for the query, with snippets.
+def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> dict[str, list[Hit]]:
+    """Per kind, up to `limit` documents holding every word, with highlighted snippets.
 
-    Papers and reviews match on their own words and those of their reviews or sections, and
-    rank by their own (title, TL;DR, abstract); the other kinds rank by their text.
+    Papers come in filter_papers' ranking tiers; the other kinds newest first, which lets
+    PostgreSQL walk the newest documents for a common word and the GIN index for a rare one.
     """
     terms = query_terms(query)
     if not terms:
-        return []
-    docs = Document.objects.select_related("paper", "review", "comment", "member")
-    if kinds is not None:
-        docs = docs.filter(kind__in=kinds)
+        return {}
+    return {kind: _hits(kind, terms, limit) for kind in kinds or DocumentKind.values}
+
+
+def _hits(kind: str, terms: list[str], limit: int) -> list[Hit]:
+    docs = Document.objects.filter(kind=kind).select_related(
+        "paper", "review__paper", "review__author", "comment__author", "member"
+    )
     if not _postgres():
         for term in terms:
             docs = docs.filter(_containing(term))
         rows = docs.order_by("-dated", "pk")[:limit]
         return [Hit(doc, snippet_of(doc.text or doc.title, terms)) for doc in rows]
     search_query = _tsquery(terms)
-    whole = Q(matches__isnull=False, matches=search_query)
-    docs = docs.filter(whole | Q(matches__isnull=True, vector=search_query))
-    docs = docs.annotate(
-        search_rank=SearchRank(F("vector"), search_query),
-        headline=SearchHeadline(
-            "text",
-            search_query,
-            config=CONFIG,
-            start_sel=_START,
-            stop_sel=_STOP,
-            max_words=SNIPPET_WORDS,
-            min_words=SNIPPET_WORDS // 2,
-            max_fragments=2,
-            fragment_delimiter=" … ",
-        ),
-    ).order_by("-search_rank", "-weight", "-dated", "pk")[:limit]
-    return [Hit(doc, _marked(doc.headline)) for doc in docs]
+    if kind == DocumentKind.PAPER:
+        ranked = filter_papers(Paper.objects.all(), " ".join(terms), rank=True)
+        order = list(ranked.values_list("pk", flat=True)[:limit])
+        docs = docs.filter(paper_id__in=order)
+    else:
+        matched = "matches" if kind == DocumentKind.REVIEW else "vector"
+        docs = docs.filter(**{matched: search_query}).order_by("-dated", "-pk")
+    headline = SearchHeadline(
+        "text",
+        search_query,
+        config=CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        max_words=SNIPPET_WORDS,
+        min_words=SNIPPET_WORDS // 2,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+    # PostgreSQL computes the headlines after the sort and limit, for these rows only.
+    rows = list(docs.annotate(headline=headline)[:limit])
+    if kind == DocumentKind.PAPER:
+        rows.sort(key=lambda doc: order.index(doc.paper_id))
+    return [Hit(doc, _marked(doc.headline)) for doc in rows]
 
 
 def _marked(headline: str) -> SafeString:
