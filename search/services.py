@@ -22,11 +22,26 @@ from .text import CONFIG
 
 BATCH = 500
 
-_VECTOR_SQL = f"""
-    UPDATE search_document
-       SET vector = setweight(to_tsvector('{CONFIG}', title), 'A')
-                 || setweight(to_tsvector('{CONFIG}', text), 'C')
-     WHERE id = ANY(%s)
+_COLUMNS = {
+    "kind": "varchar",
+    "section": "varchar",
+    "paper_id": "bigint",
+    "review_id": "bigint",
+    "comment_id": "bigint",
+    "member_id": "bigint",
+    "title": "text",
+    "text": "text",
+    "dated": "timestamptz",
+    "weight": "integer",
+}
+# One statement per batch, the vector computed as the row is written (not updated after).
+_INSERT_SQL = f"""
+    INSERT INTO search_document ({", ".join(_COLUMNS)}, vector)
+    SELECT {", ".join(_COLUMNS)},
+           setweight(to_tsvector('{CONFIG}', title), 'A')
+           || setweight(to_tsvector('{CONFIG}', text), 'C')
+      FROM unnest({", ".join(f"%s::{kind}[]" for kind in _COLUMNS.values())})
+        AS rows({", ".join(_COLUMNS)})
 """
 # search_tsvector_union (migration 0001) drops positions and stops growing near 500 KB,
 # below PostgreSQL's 1 MB limit for a tsvector, however many reviews a paper gathers.
@@ -69,9 +84,14 @@ def _analyze() -> None:
 
 
 def _save(documents: list[Document]) -> None:
-    """Insert the documents, or rewrite those that exist; then compute their vectors."""
-    created = Document.objects.bulk_create(documents)
-    _execute(_VECTOR_SQL, [d.pk for d in created])
+    """Insert the documents (their old rows were deleted), with their vectors on PostgreSQL."""
+    if not documents:
+        return
+    if connection.vendor != "postgresql":
+        Document.objects.bulk_create(documents)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, [[getattr(d, c) for d in documents] for c in _COLUMNS])
 
 
 def _paper_document(paper: Paper, weight: int) -> Document:
