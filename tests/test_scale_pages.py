@@ -305,3 +305,28 @@ def test_private_feed_304_needs_a_valid_key(review: Review, member: Member) -> N
     assert (response.status_code, response["Cache-Control"]) == (304, "private, no-store")
     accounts.feed_key_revoke(member=member)
     assert Client().get(url, headers={"If-None-Match": tag}).status_code == 404
+
+
+def test_comment_actions_follow_the_viewer(
+    review: Review, member: Member, organizer: Member
+) -> None:
+    comment = make_comment(review=review, author=member)
+    url = reverse("review_detail", args=[review.pk])
+    reply_form = f'action="{reverse("comment_create", args=[review.pk])}"'
+    delete_form = f'action="{reverse("comment_delete", args=[comment.pk])}"'
+    seen = {}
+    for name, viewer in (("anonymous", None), ("author", member), ("other", MemberFactory())):
+        client = Client()
+        if viewer is not None:
+            client.force_login(viewer)
+        html = page(client.get(url))
+        seen[name] = (reply_form in html and 'name="parent"' in html, delete_form in html)
+    staff = Client()
+    staff.force_login(organizer)
+    seen["organizer"] = (True, delete_form in page(staff.get(url)))
+    assert seen == {
+        "anonymous": (False, False),
+        "author": (True, True),
+        "other": (True, False),
+        "organizer": (True, True),
+    }

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -315,8 +316,22 @@ def review_page(
         "comment_form": comment_form or CommentForm(),
         "can_moderate": request.user.is_authenticated
         and (request.user.pk == review.author_id or request.user.is_staff),
+        "viewer": _comment_viewer(request, review),
     }
     return render(request, "reviews/review_detail.html", context, status=status)
+
+
+def _comment_viewer(request: HttpRequest, review: Review) -> dict[str, Any]:
+    """What each of (maybe hundreds of) comments needs to know of the viewer, worked out once."""
+    user = request.user
+    if not user.is_authenticated:
+        return {"id": None}
+    return {
+        "id": user.pk,
+        "is_staff": user.is_staff,
+        "comment_action": reverse("comment_create", args=[review.pk]),
+        "reply": _("Reply"),
+    }
 
 
 @require_GET
