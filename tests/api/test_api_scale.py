@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from reviews import services
 from reviews.api import renderers as api_renderers
 from reviews.api.serializers.fast import FastListSerializer
-from reviews.models import Bookmark, Cohort, EntryStatus, ExperimentRun, Member
+from reviews.models import Bookmark, Cohort, EntryStatus, ExperimentRun, Member, Review
 from tests.factories import (
     CohortFactory,
     EntryFactory,
@@ -185,6 +185,7 @@ def _page_sql(client: APIClient, path: str) -> str:
         ("papers", ["password", "bio", "email"]),
         ("comments", ["password", "bio", "email"]),
         ("entries", ["password", "abstract", "authors", "bio", "description"]),
+        ("runs", ["password", "introduction", "thoughts_html", "title", "series"]),
     ],
 )
 def test_list_reads_only_shown_columns(api: APIClient, endpoint: str, unread: list[str]) -> None:
@@ -229,3 +230,48 @@ def test_list_rows_read_plainly(
     response = api.get(f"/api/{endpoint}/")
     assert response.status_code == 200
     assert response.json()["results"]
+
+
+def _finished_run(review: Review, by: Member) -> ExperimentRun:
+    now = timezone.now()
+    return ExperimentRun.objects.create(
+        review=review,
+        requested_by=by,
+        experiment="swa",
+        preset="tiny",
+        config={"epochs": 2},
+        status="succeeded",
+        time_limit_s=60,
+        attempts=1,
+        started_at=now - timedelta(minutes=1),
+        heartbeat_at=now,
+        finished_at=now,
+    )
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "token"])
+def test_run_list_queries_constant_3_vs_30_items(
+    token_client: Callable[..., APIClient], kind: str
+) -> None:
+    viewer = MemberFactory(username="viewer")
+    client = APIClient() if kind == "anonymous" else token_client(viewer)
+    if kind == "token":
+        assert client.get("/api/members/me/").status_code == 200  # sets last_used_at
+    review = make_review()
+    counts = []
+    for n in (SMALL, LARGE - SMALL):
+        for _ in range(n):
+            _finished_run(review, viewer)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/api/runs/", {"page_size": 100})
+        assert response.status_code == 200
+        counts.append((len(queries), response.json()["count"]))
+    token_lookup = 0 if kind == "anonymous" else 1
+    # count, runs + review + requester; no reap check when none is active
+    assert counts == [(2 + token_lookup, SMALL), (2 + token_lookup, LARGE)]
+
+
+def test_experiment_list_one_query(api: APIClient) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/experiments/").status_code == 200
+    assert len(queries) == 1  # the demo papers' ids

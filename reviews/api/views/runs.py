@@ -97,7 +97,13 @@ class RunViewSet(
     def get_queryset(self) -> QuerySet[ExperimentRun]:
         runs = selectors.runs_visible_to(self.request.user)
         if self.action == "list":
-            runs = runs.defer("series")
+            # A list shows each run's review and paper ids, not the review's text.
+            fields = [f.name for f in ExperimentRun._meta.concrete_fields if f.name != "series"]
+            runs = (
+                runs.select_related(None)
+                .select_related("review", "requested_by")
+                .only(*fields, "review__paper", "requested_by__username")
+            )
         return runs
 
     def get_serializer_class(self) -> type[BaseSerializer]:
