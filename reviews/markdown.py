@@ -582,33 +582,36 @@ class _RuleBreakPreprocessor(Preprocessor):
     """
 
     def run(self, lines: list[str]) -> list[str]:
-        # Only lines starting (after at most three spaces) with - _ * = can be either; find them
-        # in the joined text instead of testing every line.
         text = "\n".join(lines)
-        after: list[int] = []  # indices of lines to put a blank line after
-        index = 0
-        position = 0
-        for candidate in _RULE_CANDIDATE_RE.finditer(text):
-            index += text.count("\n", position, candidate.start())
-            position = candidate.start()
-            line = lines[index]
-            previous = lines[index - 1] if index else ""
-            following = lines[index + 1] if index + 1 < len(lines) else ""
-            ends_block = _RULE_LINE_RE.fullmatch(line) or (
-                previous.strip() and _UNDERLINE_RE.fullmatch(line)
-            )
-            if ends_block and following.strip():
-                after.append(index)
-        if not after:
+        if not _RULE_CANDIDATE_RE.search(text):
             return lines
-        out: list[str] = []
-        start = 0
-        for index in after:
-            out.extend(lines[start : index + 1])
-            out.append("")
-            start = index + 1
-        out.extend(lines[start:])
-        return out
+        if _SPACES_ONLY_LINE_RE.search(text):
+            # "Non-blank" is not "non-empty" here: the lines above underlines are looked at.
+            ends = [
+                line.end()
+                for line in _BLOCK_END_BEFORE_TEXT_RE.finditer(text)
+                if line.group("rule") is not None
+                or text[text.rfind("\n", 0, line.start() - 1) + 1 : line.start() - 1].strip()
+            ]
+        else:
+            ends = [line.end() for line in _BLOCK_END_BEFORE_TEXT_RE.finditer(text)]
+        if not ends:
+            return lines
+        starts = [0, *ends]
+        ends.append(len(text))
+        return "\n".join([text[start:end] for start, end in zip(starts, ends, strict=True)]).split(
+            "\n"
+        )
+
+
+# A rule, or a setext underline (under a non-empty line), with a non-blank line right below.
+_BLOCK_END_BEFORE_TEXT_RE = re.compile(
+    rf"^(?:(?P<rule>{_RULE_LINE_RE.pattern})|(?<=[^\n]\n)(?:{_UNDERLINE_RE.pattern}))$"
+    r"(?=\n[^\S\n]*\S)",
+    re.MULTILINE,
+)
+# A line of nothing but whitespace (the whitespace normalizer leaves few).
+_SPACES_ONLY_LINE_RE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
 
 
 # --------------------------------------------------------------------------------------------

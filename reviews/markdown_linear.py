@@ -453,18 +453,26 @@ class LinearInlineProcessor(InlineProcessor):
         )
 
         prefix = self._InlineProcessor__placeholder_prefix
+        # A text in which no pattern can match is left as it is, without the steps around it.
+        all_triggers = self._all_triggers
         while stack:
             current, parents = stack.popleft()
-            self.ancestors = parents if current is tree else parents.push(current.tag.lower())
+            # The ancestors of current's children, made when first needed.
+            mine = parents if current is tree else None
             insert_queue = []
             # Children inserted after ``child`` below are visited too, as in the stock loop.
             position = 0
             while position < len(current):
                 child = current[position]
-                if child.text and not isinstance(child.text, util.AtomicString):
-                    outer = self.ancestors
-                    self.ancestors = outer.push(child.tag.lower())
-                    text = child.text
+                text = child.text
+                if (
+                    text
+                    and not isinstance(text, util.AtomicString)
+                    and (all_triggers is None or all_triggers.search(text) or prefix in text)
+                ):
+                    if mine is None:
+                        mine = parents.push(current.tag.lower())
+                    self.ancestors = mine.push(child.tag.lower())
                     child.text = None
                     handled = self._InlineProcessor__handleInline(text)
                     if prefix in handled:
@@ -475,9 +483,12 @@ class LinearInlineProcessor(InlineProcessor):
                     else:
                         # Without a placeholder __processPlaceholders only sets the text.
                         child.text = handled or None
-                    self.ancestors = outer
-                if child.tail:
-                    tail = self._InlineProcessor__handleInline(child.tail)
+                tail = child.tail
+                if tail and (all_triggers is None or all_triggers.search(tail) or prefix in tail):
+                    if mine is None:
+                        mine = parents.push(current.tag.lower())
+                    self.ancestors = mine
+                    tail = self._InlineProcessor__handleInline(tail)
                     if prefix in tail:
                         dummy = etree.Element("d")
                         child.tail = None
@@ -489,7 +500,9 @@ class LinearInlineProcessor(InlineProcessor):
                     else:
                         child.tail = tail or None
                 if len(child):
-                    stack.append((child, self.ancestors))
+                    if mine is None:
+                        mine = parents.push(current.tag.lower())
+                    stack.append((child, mine))
                 position += 1
 
             for element, lst in insert_queue:
