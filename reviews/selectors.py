@@ -329,24 +329,28 @@ def feed_version(reviews: QuerySet[Review], size: int) -> tuple[object, ...]:
     return tuple(reviews.select_related(None).values_list("pk", "updated_at", "version")[:size])
 
 
-def reading_list_version(*, slug: str) -> tuple[object, ...] | None:
+def reading_list_version(*, slug: str, page: int, per_page: int) -> tuple[object, ...] | None:
+    """The list, its entries, and the reviews and tags of the papers on one page of it."""
+    entries = ReadingListEntry.objects.filter(reading_list__slug=slug)
+    on_page = entries.order_by("number").values("paper")[(page - 1) * per_page : page * per_page]
     lists = ReadingList.objects.filter(slug=slug).annotate(
         v_entries=_summary(
-            ReadingListEntry.objects.filter(reading_list=OuterRef("pk")),
+            entries.filter(reading_list=OuterRef("pk")),
             "number",
             "paper",
             "presenter",
             "session_date",
         ),
-        v_reviews=_review_rows(Review.objects.filter(paper__entries__reading_list=OuterRef("pk"))),
-        v_tags=_summary(
-            Paper.tags.through.objects.filter(paper__entries__reading_list=OuterRef("pk")), "tag"
-        ),
+        v_reviews=_review_rows(Review.objects.filter(paper__in=on_page)),
+        v_tags=_summary(Paper.tags.through.objects.filter(paper__in=on_page), "tag"),
         v_others=_summary(ReadingList.objects.all(), "created_at"),
     )
-    return lists.values_list(
+    found = lists.values_list(
         "title", "description", "cohort__name", "v_entries", "v_reviews", "v_tags", "v_others"
     ).first()
+    # Past the last page the page shows the last one, which this version does not cover.
+    total = int(str(found[3]).split("|")[0]) if found else 0
+    return found if found and (page - 1) * per_page < max(total, 1) else None
 
 
 def paper_version(*, pk: int) -> tuple[object, ...] | None:

@@ -330,3 +330,33 @@ def test_comment_actions_follow_the_viewer(
         "other": (True, False),
         "organizer": (True, True),
     }
+
+
+def test_reading_list_is_conditional_page_by_page_unfiltered_only(long_list: Any) -> None:
+    url = reverse("reading_list", args=["long"])
+    conditional = {
+        query: Client().get(url + query).has_header("ETag")
+        for query in ("", "?page=2", "?page=3", "?page=4", "?page=x", "?tag=odd", "?q=paper")
+    }
+    assert conditional == {
+        "": True,
+        "?page=2": True,
+        "?page=3": True,
+        "?page=4": False,  # past the end: shows page 3, which its version does not cover
+        "?page=x": False,
+        "?tag=odd": False,
+        "?q=paper": False,
+    }
+
+
+def test_new_review_turns_over_only_the_list_page_of_its_paper(long_list: Any) -> None:
+    url = reverse("reading_list", args=["long"])
+    clients = {page: Client() for page in (1, 2)}
+    tags = {page: etag(clients[page], f"{url}?page={page}") for page in (1, 2)}
+    make_review(paper=long_list.entries.get(number=ENTRIES_PER_PAGE + 1).paper)
+    statuses = {
+        page: clients[page].get(f"{url}?page={page}", headers={"If-None-Match": tags[page]})
+        for page in (1, 2)
+    }
+    assert {page: r.status_code for page, r in statuses.items()} == {1: 304, 2: 200}
+    assert "1 review" in statuses[2].content.decode()

@@ -71,8 +71,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _reading_list_version(request: HttpRequest, slug: str) -> object:
-    # Search results follow the search index, which has no version of its own.
-    return None if request.GET.get("q") else selectors.reading_list_version(slug=slug)
+    # The plain list, page by page; filtered and searched lists are not conditional.
+    if set(request.GET) - {"page"}:
+        return None
+    page = _positive_int(request.GET.get("page", "1"))
+    if page is None:
+        return None
+    return selectors.reading_list_version(slug=slug, page=page, per_page=ENTRIES_PER_PAGE)
 
 
 @require_GET
