@@ -1750,11 +1750,18 @@ class LinearFencedBlockMixin:
         out: list[str] = []
         consumed = 0
         index = 0
+        # The same block renders the same all through a document (a block beyond the
+        # highlighting budget stays beyond it), so repeats are rendered once.
+        rendered: dict[tuple[str | None, ...], str | None] = {}
         while True:
             m = self._search(text, index, closers)
             if m is None:
                 break
-            code = self._render(m)
+            key = m.group("attrs", "lang", "hl_lines", "code")
+            if key in rendered:
+                code = rendered[key]
+            else:
+                code = rendered[key] = self._render(m)
             if code is None:
                 index = m.end("attrs")
                 continue

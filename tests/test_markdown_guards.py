@@ -773,6 +773,10 @@ def test_code_past_the_highlight_budget_is_plain() -> None:
     assert html.count("<pre><code>x = 599\n</code></pre>") == 1
     # Within the budget, highlighted as before.
     assert same_as_stock("\n\n".join(blocks[:100]))
+    # A block repeated (rendered once) is highlighted, or not, as its first time.
+    again = render("\n\n".join(blocks + blocks[:1] + blocks[-1:]))
+    assert again.count('class="codehilite"') == html.count('class="codehilite"') + 1
+    assert again.count("<pre><code>x = 599\n</code></pre>") == 2
 
 
 def test_code_blocks_do_not_count_as_open_raw_tags() -> None:
@@ -825,7 +829,7 @@ def _rule_breaks_line_by_line(lines: list[str]) -> list[str]:
 def test_rule_breaks_look_only_at_candidate_lines() -> None:
     rng = random.Random(15)
     parts = ["-", "--", "---", "- - -", "***", "* * *", "___", "=", "==", "= ", "- ", "a", ""]
-    parts += [" ", "   ---", "    ---", "-- -", "*", "_ _ _", "=a", "x"]
+    parts += [" ", "   ---", "    ---", "-- -", "*", "_ _ _", "=a", "x", "\xa0", " \u3000", "\f"]
     preprocessor = md._RuleBreakPreprocessor(None)
     for _ in range(5000):
         lines = [rng.choice(parts) for _ in range(rng.randint(1, 12))]
