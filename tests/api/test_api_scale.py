@@ -186,6 +186,8 @@ def _page_sql(client: APIClient, path: str) -> str:
         ("comments", ["password", "bio", "email"]),
         ("entries", ["password", "abstract", "authors", "bio", "description"]),
         ("runs", ["password", "introduction", "thoughts_html", "title", "series"]),
+        ("members", ["password", "email", "last_login", "preferred_language"]),
+        ("cohorts", ["password", "email", "bio"]),
     ],
 )
 def test_list_reads_only_shown_columns(api: APIClient, endpoint: str, unread: list[str]) -> None:

@@ -35,7 +35,11 @@ class CohortViewSet(viewsets.ModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Cohort]:
-        memberships = CohortMembership.objects.select_related("member").order_by("member__username")
+        memberships = (
+            CohortMembership.objects.select_related("member")
+            .only("cohort", "role", "joined", "member__username")
+            .order_by("member__username")
+        )
         return Cohort.objects.prefetch_related(Prefetch("memberships", queryset=memberships))
 
 

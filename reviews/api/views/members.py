@@ -18,6 +18,9 @@ from reviews.models import ApiToken, Bookmark, EntryStatus, Member
 from .. import filters, permissions, serializers
 from .imports import MemberBibtexMixin
 
+# What a public profile shows (MemberSerializer): never a password hash or an email.
+PROFILE_FIELDS = ("username", "display_name", "first_name", "last_name", "bio", "is_staff")
+
 
 class MemberViewSet(MemberBibtexMixin, viewsets.ReadOnlyModelViewSet):
     """Public member profiles; `me` is the signed-in member's own, editable profile."""
@@ -30,7 +33,10 @@ class MemberViewSet(MemberBibtexMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["username"]
 
     def get_queryset(self) -> QuerySet[Member]:
-        return Member.objects.filter(is_active=True)
+        members = Member.objects.filter(is_active=True)
+        if self.action == "list":
+            members = members.only(*PROFILE_FIELDS)
+        return members
 
     @extend_schema(methods=["GET"], responses=serializers.MeSerializer)
     @extend_schema(
