@@ -16,6 +16,7 @@ from reviews.api.renderers import JSONRenderer
 DOCUMENTS: dict[str, Any] = {
     "korean": {"title": "경사 하강법", "authors": ["김", "Lee"], "count": 3, "next": None},
     "separators": {"text": "line\u2028break and\u2029paragraph", "nested": [["\u2028"]]},
+    "punctuation": {"text": "“quoted” — it’s \u2028 and \u2029 … ≤ → ₩"},
     "escapes": {"quote": '"<script>"&\\', "control": "\x00\x1f\t\n", "emoji": "🙂"},
     "lazy text and dates": {
         "detail": gettext_lazy("Not found."),
