@@ -75,6 +75,17 @@ def _execute(sql: str, ids: list[int]) -> None:
             cursor.execute(sql, [ids] * sql.count("%s"))
 
 
+def _clear() -> None:
+    """Empty the index; on PostgreSQL by TRUNCATE, which leaves no dead rows to vacuum, so
+    the rebuilt rows lie packed together, each kind in one stretch of the table."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE search_document")
+    else:
+        Document.objects.all().delete()
+    _analyze()
+
+
 def _analyze() -> None:
     """Fresh planner statistics: right after a bulk load they still describe an empty table,
     and the planner then intersects whole indexes for a lookup of five rows."""
@@ -237,8 +248,7 @@ def index_rebuild() -> dict[str, int]:
     Each batch commits on its own, so a rebuild of a large archive does not hold one long
     transaction; searches during it see a partial index.
     """
-    Document.objects.all().delete()
-    _analyze()
+    _clear()
     review_ids = list(
         Review.objects.filter(status=ReviewStatus.PUBLISHED)
         .order_by("pk")
