@@ -632,7 +632,26 @@ _MAX_BRACKET_DEPTH = 8
 _BRACKET_SCAN_RE = re.compile(r"\\.|`+|[\[\]]", re.DOTALL)
 
 
+_INNERMOST_PAIR_RE = re.compile(r"\[[^\[\]]*\]")
+
+
+def _brackets_need_no_guard(text: str) -> bool:
+    # Without code spans or escapes, every '[' is closed and none nested deeper than
+    # _MAX_BRACKET_DEPTH when that many passes of taking out innermost pairs leave no '['.
+    if "`" in text or "\\" in text:
+        return False
+    for _ in range(_MAX_BRACKET_DEPTH):
+        text, pairs = _INNERMOST_PAIR_RE.subn("", text)
+        if "[" not in text:
+            return True
+        if not pairs:
+            return False
+    return False
+
+
 def _guard_brackets(text: str) -> str:
+    if _brackets_need_no_guard(text):
+        return text
     open_brackets: list[tuple[int, bool]] = []  # (position, escaped)
     live = 0
     to_escape: list[int] = []

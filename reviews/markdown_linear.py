@@ -250,6 +250,7 @@ class LinearInlineProcessor(InlineProcessor):
             return data  # over the budget: the rest of the document is plain text
         if self._all_triggers is not None and not self._all_triggers.search(data):
             return data
+        references = self.md.references
         for index in range(patternIndex, len(patterns)):
             pattern, triggers, variant = patterns[index]
             if triggers is not None:
@@ -258,6 +259,8 @@ class LinearInlineProcessor(InlineProcessor):
                         break
                 else:
                     continue
+            if not references and isinstance(pattern, ReferenceInlineProcessor):
+                continue  # makes nothing without a link definition: "[a][b]" stays as typed
             data = self._apply_pattern(pattern, variant, data, index)
         return data
 

@@ -323,6 +323,27 @@ def test_inline_markup_beyond_the_budget_shows_as_typed() -> None:
     assert render(text).endswith("<code>a</code> <em>b</em></p>")
 
 
+def test_reference_patterns_are_not_tried_without_link_definitions() -> None:
+    counted = [counting(processor(name, "inline"), "handleMatch") for name in ("link", "reference")]
+    counters = [context.__enter__() for context in counted]
+    try:
+        html = render("[a] [b][c] [d](/e) " * 100)
+    finally:
+        for context in counted:
+            context.__exit__(None, None, None)
+    assert [count[0] for count in counters] == [400, 0]
+    assert html.count("<a ") == 100
+    assert same_as_stock("[a] [b][c] [d](/e)\n\n[c]: /f")
+
+
+def test_balanced_brackets_are_checked_without_a_step_per_bracket() -> None:
+    assert md._brackets_need_no_guard("[a](b) [[c]] " * 1000 + "[" * 8 + "]" * 8)
+    assert not md._brackets_need_no_guard("[" * 9 + "]" * 9)
+    assert not md._brackets_need_no_guard("[a] [")
+    assert not md._brackets_need_no_guard("`[` [a]")
+    assert md._guard_brackets("[a] [") == "[a] \x1b"
+
+
 def test_inline_text_without_triggers_is_not_searched_by_any_pattern() -> None:
     inline = processor("inline", "tree")
     passes_before = inline.passes
