@@ -80,7 +80,10 @@ def _clear() -> None:
     the rebuilt rows lie packed together, each kind in one stretch of the table."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks of this transaction's writes must run first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE search_document")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         Document.objects.all().delete()
     _analyze()
