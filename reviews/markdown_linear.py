@@ -174,16 +174,24 @@ class _Ancestors:
     """The tags above a text, as an immutable chain: copying it (for every element, in the
     stock code ``ancestors[:]``) is free, so 25,000 nested ``<strong>`` are not quadratic."""
 
-    __slots__ = ("parent", "tag", "tags")
+    __slots__ = ("children", "parent", "tag", "tags")
 
     def __init__(self, tag: str | None = None, parent: _Ancestors | None = None) -> None:
         self.parent = parent
         self.tag = tag
         inherited: frozenset[str] = parent.tags if parent is not None else frozenset()
         self.tags = inherited if tag is None or tag in inherited else inherited | {tag}
+        self.children: dict[str, _Ancestors] | None = None
 
     def push(self, tag: str) -> _Ancestors:
-        return _Ancestors(tag, self)
+        # Shared: 16,000 table cells under one kind of row make one chain.
+        children = self.children
+        if children is None:
+            children = self.children = {}
+        chain = children.get(tag)
+        if chain is None:
+            chain = children[tag] = _Ancestors(tag, self)
+        return chain
 
     def __contains__(self, tag: object) -> bool:
         return tag in self.tags
