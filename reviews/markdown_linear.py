@@ -219,6 +219,7 @@ class LinearInlineProcessor(InlineProcessor):
         self._compiled: list[tuple[InlinePattern, tuple[str, ...] | None, Any]] = []
         self._registry_state: object = None
         self._all_triggers: re.Pattern[str] | None = None
+        self._searchable: set[InlinePattern] = set()
         # Counters for the tests: pattern passes run, and texts skipped without any pass.
         self.passes = 0
 
@@ -240,6 +241,12 @@ class LinearInlineProcessor(InlineProcessor):
             compiled.append((pattern, TRIGGERS.get(name), variant))
         self._compiled = compiled
         self._registry_state = state
+        # Patterns whose pass starts with a plain search of their regex from the start.
+        self._searchable = {
+            pattern
+            for pattern, _, _ in compiled
+            if isinstance(pattern, InlinePattern) and not isinstance(pattern, DelimiterProcessor)
+        }
         # One search that rules out every pattern at once, when all of them have triggers.
         triggers = [t for _, ts, _ in compiled if ts is not None for t in ts]
         self._all_triggers = (
@@ -269,6 +276,8 @@ class LinearInlineProcessor(InlineProcessor):
                     continue
             if not references and isinstance(pattern, ReferenceInlineProcessor):
                 continue  # makes nothing without a link definition: "[a][b]" stays as typed
+            if pattern in self._searchable and not pattern.compiled_re.search(data):
+                continue  # no match anywhere: the pass would find nothing
             data = self._apply_pattern(pattern, variant, data, index)
         return data
 
