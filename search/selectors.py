@@ -75,7 +75,7 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
             default=Value(0),
         )
         papers = papers.annotate(search_tier=tier, search_weight=F(f"{docs}weight")).order_by(
-            "-search_tier", "-search_weight", "pk"
+            "-search_tier", "-search_weight", f"{docs}paper_id"
         )
     return papers
 
