@@ -4,6 +4,7 @@ GETs (304) while an anonymous visitor's page or a feed is unchanged."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.urls import reverse
 
 from reviews import services
 from reviews.enums import ReadingStatus
-from reviews.models import EntryStatus, Member, Review
+from reviews.models import Comment, EntryStatus, Member, Review
 from reviews.views import conditional
 from reviews.views.pages import ENTRIES_PER_PAGE, MEMBER_REVIEWS_PER_PAGE
 from tests.factories import (
@@ -360,3 +361,13 @@ def test_new_review_turns_over_only_the_list_page_of_its_paper(long_list: Any) -
     }
     assert {page: r.status_code for page, r in statuses.items()} == {1: 304, 2: 200}
     assert "1 review" in statuses[2].content.decode()
+
+
+def test_comment_time_shows_in_the_site_time_zone(review: Review, settings: Any) -> None:
+    settings.TIME_ZONE = "Asia/Seoul"
+    comment = make_comment(review=review, author=review.author)
+    when = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=UTC)
+    Comment.objects.filter(pk=comment.pk).update(created_at=when)
+    html = page(Client().get(reverse("review_detail", args=[review.pk])))
+    assert f'id="comment-{comment.pk}"' in html
+    assert '<time datetime="2026-03-02T08:30:15+09:00">2026-03-02 08:30</time>' in html

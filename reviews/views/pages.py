@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -312,6 +313,7 @@ def review_page(
     status: int = 200,
 ) -> HttpResponse:
     """The review page; a comment or run form with errors comes back here with them."""
+    _prepare_comments(review.all_comments)
     context = {
         **review_runs_context(request, review, run_form),
         "review": review,
@@ -324,6 +326,16 @@ def review_page(
         "viewer": _comment_viewer(request, review),
     }
     return render(request, "reviews/review_detail.html", context, status=status)
+
+
+def _prepare_comments(comments: list[Comment]) -> None:
+    """Each comment's time and id as text, made here in one pass: through the template's
+    date filter and number formatting they were a quarter of a 200-comment page's time."""
+    for comment in comments:
+        created = localtime(comment.created_at)
+        comment.created_iso = created.isoformat(timespec="seconds")
+        comment.created_text = created.strftime("%Y-%m-%d %H:%M")
+        comment.pk_text = str(comment.pk)
 
 
 def _comment_viewer(request: HttpRequest, review: Review) -> dict[str, Any]:
