@@ -28,9 +28,10 @@ import html
 import re
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from xml.etree.ElementTree import SubElement
 
 import markdown
 import nh3
@@ -783,6 +784,34 @@ class _LinearTableProcessor(TableProcessor):
             start = pipe + 1
         elements.append(row[start:])
         return elements
+
+    def _split_row(self, row: str) -> list[str]:
+        # The stock _split_row, without a regex for the closing pipe of a row without
+        # backslashes (one that could escape it).
+        if self.border:
+            if row.startswith("|"):
+                row = row[1:]
+            if "\\" in row:
+                row = self.RE_END_BORDER.sub("", row)
+            elif row.endswith("|"):
+                row = row[:-1]
+        return self._split(row)
+
+    def _build_row(self, row: str, parent: Element, align: Sequence[str | None]) -> None:
+        # The stock _build_row with its per-cell lookups made once per row.
+        tr = SubElement(parent, "tr")
+        tag = "th" if parent.tag == "thead" else "td"
+        cells = self._split_row(row)
+        count = len(cells)
+        use_align_attribute = self.config["use_align_attribute"]
+        for i, a in enumerate(align):
+            cell = SubElement(tr, tag)
+            cell.text = cells[i].strip(" ") if i < count else ""
+            if a:
+                if use_align_attribute:
+                    cell.set("align", a)
+                else:  # pragma: no cover - configured with use_align_attribute
+                    cell.set("style", f"text-align: {a};")
 
     @staticmethod
     def could_start(block: str, start: int) -> bool:

@@ -204,6 +204,10 @@ class _Ancestors:
         return chain
 
 
+# Texts up to this long have the patterns to try remembered.
+_SHORT_TEXT = 64
+
+
 class LinearInlineProcessor(InlineProcessor):
     """Python-Markdown's inline treeprocessor with each pattern applied in a single pass.
 
@@ -220,6 +224,7 @@ class LinearInlineProcessor(InlineProcessor):
         self._registry_state: object = None
         self._all_triggers: re.Pattern[str] | None = None
         self._searchable: set[InlinePattern] = set()
+        self._candidates: dict[str, tuple[int, ...]] = {}
         # Counters for the tests: pattern passes run, and texts skipped without any pass.
         self.passes = 0
 
@@ -265,10 +270,21 @@ class LinearInlineProcessor(InlineProcessor):
             return data  # over the budget: the rest of the document is plain text
         if self._all_triggers is not None and not self._all_triggers.search(data):
             return data
+        # The patterns with a trigger in the text, looked up once per distinct short text
+        # (table cells repeat); placeholders never add a trigger, so after a pass changed the
+        # text, only these can still have one.
+        candidates = self._candidates.get(data) if len(data) <= _SHORT_TEXT else None
+        if candidates is None:
+            candidates = self._with_triggers(data)
+            if len(data) <= _SHORT_TEXT:
+                self._candidates[data] = candidates
         references = self.md.references
-        for index in range(patternIndex, len(patterns)):
+        changed = False
+        for index in candidates:
+            if index < patternIndex:
+                continue
             pattern, triggers, variant = patterns[index]
-            if triggers is not None:
+            if changed and triggers is not None:
                 for trigger in triggers:
                     if trigger in data:
                         break
@@ -278,8 +294,23 @@ class LinearInlineProcessor(InlineProcessor):
                 continue  # makes nothing without a link definition: "[a][b]" stays as typed
             if pattern in self._searchable and not pattern.compiled_re.search(data):
                 continue  # no match anywhere: the pass would find nothing
-            data = self._apply_pattern(pattern, variant, data, index)
+            applied = self._apply_pattern(pattern, variant, data, index)
+            if applied is not data:
+                changed = True
+                data = applied
         return data
+
+    def _with_triggers(self, data: str) -> tuple[int, ...]:
+        found = []
+        for index, (_, triggers, _) in enumerate(self._compiled):
+            if triggers is not None:
+                for trigger in triggers:
+                    if trigger in data:
+                        break
+                else:
+                    continue
+            found.append(index)
+        return tuple(found)
 
     def _apply_pattern(
         self, pattern: InlinePattern, variant: re.Pattern[str] | None, data: str, index: int
@@ -462,6 +493,7 @@ class LinearInlineProcessor(InlineProcessor):
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         self._refresh_patterns()
+        self._candidates = {}
         self.stashed_nodes: dict[str, etree.Element | str] = {}
         tree_parents = [] if ancestors is None else ancestors[:]
         # The stock code maps every element to its parent, only to find the tree's own
