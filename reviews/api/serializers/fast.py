@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -133,9 +134,14 @@ def _row(plan: Plan, instance: Any) -> dict[str, Any]:
 class FastListSerializer(serializers.ListSerializer):
     """``many=True`` output through a plan compiled once per list (see the module)."""
 
+    @cached_property
+    def plan(self) -> Plan | None:
+        # Once per serializer, so a nested list (a cohort's memberships) is planned once a page.
+        return _plan(self.child)
+
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
-        plan = _plan(self.child)
+        plan = self.plan
         if plan is None:
             return [self.child.to_representation(item) for item in iterable]
         rows = []
