@@ -318,7 +318,12 @@ class Review(models.Model):
                 name="published_review_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            # A member's page and feeds: their newest reviews without reading all of them.
+            models.Index(fields=["author", "status", "-published_at", "-id"]),
+            models.Index(fields=["author", "-updated_at", "-id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.paper} — {self.author}"
