@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import html.entities
 import re
 import threading
 import xml.etree.ElementTree as etree
@@ -80,6 +81,7 @@ from markdown.extensions.toc import (
     strip_tags,
 )
 from markdown.inlinepatterns import (
+    AutomailInlineProcessor,
     BacktickInlineProcessor,
     DelimiterProcessor,
     HtmlInlineProcessor,
@@ -1936,6 +1938,8 @@ class LinearRawHtmlPostprocessor(RawHtmlPostprocessor):
             html = self.stash_to_string(stash.rawHtmlBlocks[index])
             if index in tags:
                 html = self._limit(html)
+            if util.STX not in html:  # no placeholder inside to substitute
+                return html if not wrapped or self.isblocklevel(html) else f"<p>{html}</p>"
             if not wrapped or self.isblocklevel(html):
                 return pattern.sub(substitute_match, html)
             return pattern.sub(substitute_match, f"<p>{html}</p>")
@@ -1980,6 +1984,41 @@ class LinearHtmlInlineProcessor(HtmlInlineProcessor):
         if tags is not None:
             tags.add(self.md.htmlStash.html_counter - 1)
         return result
+
+
+class _EntityTable(dict[int, str]):
+    """``str.translate`` table: each character as the entity the stock automail code writes
+    for it (its name if it has one and ``named``, else its number), made on first use."""
+
+    def __init__(self, *, named: bool) -> None:
+        super().__init__()
+        self.named = named
+
+    def __missing__(self, code: int) -> str:
+        entity = html.entities.codepoint2name.get(code) if self.named else None
+        value = self[code] = (
+            f"{util.AMP_SUBSTITUTE}{entity};" if entity else f"{util.AMP_SUBSTITUTE}#{code};"
+        )
+        return value
+
+
+_EMAIL_TEXT_ENTITIES = _EntityTable(named=True)
+_EMAIL_HREF_ENTITIES = _EntityTable(named=False)
+
+
+class LinearAutomailProcessor(AutomailInlineProcessor):
+    """The stock ``<a@b.kr>`` link, with its characters turned into entities by a
+    translation table rather than a function call each."""
+
+    def handleMatch(  # noqa: N802
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
+        el = etree.Element("a")
+        email = self.unescape(m.group(1))
+        email = email.removeprefix("mailto:")
+        el.text = util.AtomicString(email.translate(_EMAIL_TEXT_ENTITIES))
+        el.set("href", f"mailto:{email}".translate(_EMAIL_HREF_ENTITIES))
+        return el, m.start(0), m.end(0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -2124,6 +2163,11 @@ def install(md: markdown.Markdown) -> None:
         patterns.register(cls(old.pattern, md), name, _priority(patterns, name))
     patterns.register(
         LinearHtmlInlineProcessor(patterns["html"].pattern, md), "html", _priority(patterns, "html")
+    )
+    patterns.register(
+        LinearAutomailProcessor(patterns["automail"].pattern, md),
+        "automail",
+        _priority(patterns, "automail"),
     )
     old = patterns["backtick"]
     patterns.register(

@@ -323,6 +323,11 @@ def test_inline_markup_beyond_the_budget_shows_as_typed() -> None:
     assert render(text).endswith("<code>a</code> <em>b</em></p>")
 
 
+def test_email_links_match_the_stock_ones() -> None:
+    emails = ["a@b.kr", "mailto:x.y@z.org", "é@ü.de", "a&amp;b@c.kr", "한@글.kr", "a_b-c+d@e.f"]
+    assert same_as_stock(" ".join(f"<{email}>" for email in emails) * 3)
+
+
 def test_reference_patterns_are_not_tried_without_link_definitions() -> None:
     counted = [counting(processor(name, "inline"), "handleMatch") for name in ("link", "reference")]
     counters = [context.__enter__() for context in counted]
