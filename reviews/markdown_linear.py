@@ -1976,6 +1976,13 @@ class LinearHtmlInlineProcessor(HtmlInlineProcessor):
     """The stock raw-HTML pattern, noting which stash entries are single tags (for the
     limit on open tags in ``LinearRawHtmlPostprocessor``)."""
 
+    def unescape(self, text: str) -> str:
+        # Both stock unescapers substitute placeholders, which start with STX.
+        return super().unescape(text) if util.STX in text else text
+
+    def backslash_unescape(self, text: str) -> str:
+        return super().backslash_unescape(text) if util.STX in text else text
+
     def handleMatch(  # noqa: N802
         self, m: re.Match[str], data: str
     ) -> tuple[str, int, int]:
