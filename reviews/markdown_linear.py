@@ -1066,6 +1066,10 @@ class LinearTocTreeprocessor(TocTreeprocessor):
     def run(self, doc: etree.Element) -> None:
         # Python-Markdown only makes h1-h6 (the stock code matches the tag with a regex).
         headings = [el for el in doc.iter() if el.tag in _HEADING_TAGS]
+        self.md.toc_tokens = []
+        self.md.toc = ""
+        if not headings:
+            return
         used_ids = {id for el in doc.iter() if (id := el.get("id")) is not None}
         suffixes = _FreeSuffixes(used_ids)
         slugify, sep, base_level = self.slugify, self.sep, self.base_level
@@ -1073,6 +1077,7 @@ class LinearTocTreeprocessor(TocTreeprocessor):
         slugs: dict[str, str] = {}
         plain = _PLAIN_HEADING_RE.search
         unique = suffixes.unique
+        last_given = suffixes.last
         for el in headings:
             el.tag = levels[el.tag]
             if el.get("data-toc-label") is not None:  # pragma: no cover - no attr_list here
@@ -1090,9 +1095,18 @@ class LinearTocTreeprocessor(TocTreeprocessor):
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = slugify(name, sep)
+            last = last_given.get(slug)
+            if last is not None:
+                # _FreeSuffixes.unique's first step, inline for runs of one heading text.
+                n = last[1] + 1
+                candidate = last[0] + str(n)
+                if candidate not in used_ids:
+                    last[1] = n
+                    last[2][n] = n + 1
+                    used_ids.add(candidate)
+                    el.set("id", candidate)
+                    continue
             el.set("id", unique(slug))
-        self.md.toc_tokens = []
-        self.md.toc = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -1272,6 +1286,9 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
         # Nothing below changes the state (parseBlocks restores it).
         loose = self.parser.state.isstate("looselist")
         sub_element = etree.SubElement
+        head_at = self.HEAD_AT_RE.match
+        not_next = self._not_next
+        needs_pipe = self._table_needs_pipe
         while True:
             if m.start() > pos:
                 self.parser.parseBlocks(parent, [block[pos : m.start()]])
@@ -1283,7 +1300,10 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
             if loose:
                 blocks.insert(0, self.looseDetab(block[pos:]))
                 return
-            m = self._next_heading(parent, block, pos)
+            # _next_heading's first case, inline for runs of headings.
+            m = None if block.startswith(not_next, pos) else head_at(block, pos)
+            if m is None or not needs_pipe or "|" in m.group():
+                m = self._next_heading(parent, block, pos)
             if m is None:
                 blocks.insert(0, block[pos:])
                 return
