@@ -52,10 +52,20 @@ def markdown_field(*, allow_blank: bool = True, **kwargs: Any) -> StrictCharFiel
     )
 
 
+# A list view's tags, prefetched into a plain list: a page of 100 papers then builds no
+# related manager and queryset per paper (about 10 ms of the page).
+PREFETCHED_TAGS = "prefetched_tags"
+
+
 class TagListField(serializers.ListField):
     """Tag names in, tag slugs out."""
 
     child = StrictCharField(max_length=60)
 
+    def get_attribute(self, instance: Any) -> Any:
+        prefetched = getattr(instance, PREFETCHED_TAGS, None)
+        return prefetched if prefetched is not None else super().get_attribute(instance)
+
     def to_representation(self, data: Any) -> list[str]:
-        return [tag.slug for tag in data.all()]
+        tags = data.all() if isinstance(data, models.Manager) else data
+        return [tag.slug for tag in tags]

@@ -19,6 +19,7 @@ from reviews.enums import Section
 from reviews.models import Comment, Paper, Review, Tag
 
 from .. import filters, permissions, serializers
+from ..serializers.fields import PREFETCHED_TAGS
 from .base import PreconditionRequired, review_etag
 from .imports import PaperImportExportMixin, ReviewImportExportMixin
 
@@ -59,11 +60,13 @@ class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
     ordering = ["title", "id"]
 
     def get_queryset(self) -> QuerySet[Paper]:
-        tags = Prefetch("tags", queryset=Tag.objects.only("slug").order_by("slug"))
-        papers = Paper.objects.select_related("added_by").prefetch_related(tags)
+        tags = Tag.objects.only("slug").order_by("slug")
+        papers = Paper.objects.select_related("added_by")
         if self.action == "list":
-            papers = papers.only(*PAPER_LIST_FIELDS)
-        return papers
+            # Read-only rows: tags as a plain list (a saved paper's must stay the manager's).
+            tag_list = Prefetch("tags", queryset=tags, to_attr=PREFETCHED_TAGS)
+            return papers.prefetch_related(tag_list).only(*PAPER_LIST_FIELDS)
+        return papers.prefetch_related(Prefetch("tags", queryset=tags))
 
     def _save(self, serializer: BaseSerializer, paper: Paper) -> None:
         data = dict(serializer.validated_data)
