@@ -1568,7 +1568,10 @@ class LinearPrettifyTreeprocessor(PrettifyTreeprocessor):
                     if not known:
                         continue
                     if len(e):
-                        prettify(e, inner)
+                        if inner and e.tag == "tr":
+                            prettify_row(e)
+                        else:
+                            prettify(e, inner)
                     else:
                         # All that prettify() would change on an element without children.
                         tail = e.tail
@@ -1577,6 +1580,28 @@ class LinearPrettifyTreeprocessor(PrettifyTreeprocessor):
             tail = elem.tail
             if not tail or tail.isspace():
                 elem.tail = None if in_table else newline
+
+        def prettify_row(row: etree.Element) -> None:
+            # prettify(row, True) for a row (block-level, a table part) of a table part.
+            text = row.text
+            if not text or text.isspace():
+                first = row[0].tag
+                known = cache.get(first)
+                if known if known is not None else is_block(first):
+                    row.text = None
+            for cell in row:
+                known = cache.get(cell.tag)
+                if not (known if known is not None else is_block(cell.tag)):
+                    continue
+                if len(cell):
+                    prettify(cell, True)
+                else:
+                    tail = cell.tail
+                    if not tail or tail.isspace():
+                        cell.tail = None
+            tail = row.tail
+            if not tail or tail.isspace():
+                row.tail = None
 
         prettify(root)
         for br in root.iter("br"):
