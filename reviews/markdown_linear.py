@@ -2123,6 +2123,17 @@ def _to_html_string(element: etree.Element) -> str:
                 low in _RAW_TEXT_TAGS,
             )
         items = el.items()
+        if len(items) == 1:
+            k, v = items[0]
+            if (
+                k.__class__ is str
+                and v.__class__ is str
+                and not ("&" in v or "<" in v or ">" in v or '"' in v)
+                and not (k == v and k in _BOOLEAN_ATTRIBUTES)
+            ):
+                # The common case (a heading's id, a cell's align), in one piece.
+                write(f'{info[0]} {k}="{v}">')
+                items = None
         if items:
             write(info[0])
             if len(items) > 1:
@@ -2140,7 +2151,7 @@ def _to_html_string(element: etree.Element) -> str:
                     else:
                         write(f' {k}="{v}"')
             write(">")
-        else:
+        elif items is not None:
             write(info[1])
         text = el.text
         if text:
