@@ -8,6 +8,8 @@ Pipeline (one call of ``render_markdown``):
    lets 2-space nested lists work, and guards that keep pathological input (thousands of ``[``,
    unterminated tags, thousands of headings) from taking quadratic time or worse; the stock
    processors that were quadratic are replaced by the linear ones of ``reviews.markdown_linear``.
+   A section makes at most ``markdown_linear.MAX_INLINE_ELEMENTS`` inline elements (emphasis,
+   code spans, links, raw tags, escapes); the text after that shows as typed.
 2. The HTML is sanitized with nh3 and an explicit allowlist (long runs of text split so that the
    sanitizer stays linear), and the attribute rules are applied to its output.
 3. The math placeholders are swapped for MathML that was produced by latex2mathml and sanitized
@@ -651,8 +653,16 @@ def _brackets_need_no_guard(text: str) -> bool:
 
 
 def _guard_brackets(text: str) -> str:
-    if _brackets_need_no_guard(text):
-        return text
+    # Every '[' after the last ']' is unclosed, and nests no pair: when the text up to there
+    # needs no guard, those are all the guard escapes.
+    end = text.rfind("]") + 1
+    if "`" not in text and "\\" not in text and _brackets_need_no_guard(text[:end]):
+        tail = text[end:]
+        return text if "[" not in tail else text[:end] + tail.replace("[", _OPEN_SENTINEL)
+    return _guard_brackets_step_by_step(text)
+
+
+def _guard_brackets_step_by_step(text: str) -> str:
     open_brackets: list[tuple[int, bool]] = []  # (position, escaped)
     live = 0
     to_escape: list[int] = []

@@ -6,7 +6,8 @@ generated documents, the demo reviews and the pathological corpus of tests/markd
 both ways and compares), but do their work in time proportional to the text; `make bench` times
 the corpus.  The exceptions are limits no review comes near: quotes and lists nested deeper than
 ``MAX_NESTING``, more than ``MAX_OPEN_RAW_TAGS`` unclosed raw HTML tags, more code than
-``MAX_HIGHLIGHT_COST`` to highlight, a fence's ``hl_lines="..."`` running over several lines;
+``MAX_HIGHLIGHT_COST`` to highlight, more than ``MAX_INLINE_ELEMENTS`` inline elements (the
+rest of the text shows as typed), a fence's ``hl_lines="..."`` running over several lines;
 and tables carry no line breaks between their cells.  By stage:
 
 * Inline: ``LinearInlineProcessor`` applies each inline pattern in one left-to-right pass per
@@ -16,12 +17,16 @@ and tables carry no line breaks between their cells.  By stage:
   and ``)`` in an index of the text's brackets, parentheses and quotes, built once per pass
   (the stock scan from every ``[a](`` to the end of the text was quadratic); code spans look
   closing backtick runs up in an index of the runs; emphasis searches its delimiters with a
-  regex and builds the common ``*x*`` directly.
+  regex and builds the common ``*x*`` directly.  A pattern is skipped where its regex finds
+  nothing (or, for references, where the document defines no link), and a text in which no
+  pattern's trigger occurs is left alone.
 * Blocks: the block parser keeps its blocks in a ``BlockQueue`` (the stock list moved every
   block on each ``pop(0)``); a block that can only be a paragraph skips a dozen tests; every
   heading of a block, and every link definition, is taken in one call instead of one call
   (and a copy of the rest of the block) each; quotes and lists nest at most ``MAX_NESTING``
-  deep; fences without a closing fence are skipped at once.
+  deep; fences without a closing fence are skipped at once, and a fenced block repeated in a
+  document is rendered once; a short block repeated thousands of times skips the processors
+  that refused it before (their tests look at the block alone).
 * Trees: heading ids without serializing each heading or building the unused table of
   contents, with a free ``_N`` suffix found in amortized constant time; the prettifier tests
   block-level tags in a set; the serializer does less per element.

@@ -347,6 +347,11 @@ def test_balanced_brackets_are_checked_without_a_step_per_bracket() -> None:
     assert not md._brackets_need_no_guard("[a] [")
     assert not md._brackets_need_no_guard("`[` [a]")
     assert md._guard_brackets("[a] [") == "[a] \x1b"
+    rng = random.Random(16)
+    for _ in range(5000):
+        text = "".join(rng.choice("[[]]a ") for _ in range(rng.randint(0, 40)))
+        text = rng.choice(["", "[" * 8]) + text + rng.choice(["", "`", "\\["])
+        assert md._guard_brackets(text) == md._guard_brackets_step_by_step(text), text
 
 
 def test_inline_text_without_triggers_is_not_searched_by_any_pattern() -> None:
