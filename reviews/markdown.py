@@ -811,7 +811,15 @@ class _LinearTableProcessor(TableProcessor):
         # The stock _build_row with its per-cell lookups made once per row.
         tr = SubElement(parent, "tr")
         tag = "th" if parent.tag == "thead" else "td"
-        cells = self._split_row(row)
+        if "`" in row or "\\" in row:
+            cells = self._split_row(row)
+        else:  # _split_row and _split without code spans or escapes
+            if self.border:
+                if row.startswith("|"):
+                    row = row[1:]
+                if row.endswith("|"):
+                    row = row[:-1]
+            cells = row.split("|")
         count = len(cells)
         use_align_attribute = self.config["use_align_attribute"]
         for i, a in enumerate(align):
