@@ -1,7 +1,7 @@
 """The API's JSON, written by orjson.
 
-A page of 100 reviews is about 3 MB of JSON; DRF's renderer (``json.dumps``, two passes of
-``str.replace`` and an ``encode``) spent ~40 ms of a ~100 ms request on it, orjson ~4 ms.
+A page of 100 reviews is about 3 MB of JSON: DRF's renderer (``json.dumps``, two passes of
+``str.replace`` and an ``encode``) takes 18 ms, orjson 1 ms.
 The text is DRF's: compact separators, UTF-8 rather than ``\\u`` escapes, U+2028 and U+2029
 escaped, dates and lazy strings through DRF's encoder. Floats are written in their shortest
 form (``1e-5`` for Python's ``1e-05``: the same numbers) and non-finite ones, which DRF's

@@ -1,9 +1,10 @@
 """Lists written without DRF's per-field machinery, with the same JSON.
 
 A page of 100 reviews is about 2,000 fields, and DRF's ``Serializer.to_representation``
-spends some 25 µs on each (``get_attribute`` with its callable and error checks,
-``PKOnlyObject``, ``SkipField``). Here each readable field of the row serializer becomes,
-once per list, a plain attribute read and a converter; a row is then one dict comprehension.
+spends ~3.5 µs on each (``get_attribute`` with its callable and error checks,
+``PKOnlyObject``, ``SkipField``, a time zone lookup per date): 7 ms a page. Here each
+readable field of the row serializer becomes, once per list, a plain attribute read and a
+converter, and a row is a loop over them: 2.8 ms a page.
 Fields the plan cannot read plainly (method sources, custom ``get_attribute``) keep DRF's
 path, and a row the plan cannot read (an attribute error, a missing related object) is
 written by the row serializer itself, so the output is always what DRF would write.
