@@ -1772,20 +1772,25 @@ class LinearHiliteTreeprocessor(HiliteTreeprocessor):
     """The stock indented-code highlighter, through ``CachedCodeHilite``."""
 
     def run(self, root: etree.Element) -> None:
+        # A block repeated in the document renders the same each time (see the fenced blocks).
+        rendered: dict[str, str] = {}
         for block in root.iter("pre"):
             if len(block) == 1 and block[0].tag == "code":
-                local_config = self.config.copy()
                 text = block[0].text
                 if text is None:
                     continue
-                code = CachedCodeHilite(
-                    self.code_unescape(text),
-                    tab_length=self.md.tab_length,
-                    style=local_config.pop("pygments_style", "default"),
-                    **local_config,
-                )
-                code.budget = getattr(self.md, "linear_highlight_budget", None)
-                placeholder = self.md.htmlStash.store(code.hilite())
+                markup = rendered.get(text)
+                if markup is None:
+                    local_config = self.config.copy()
+                    code = CachedCodeHilite(
+                        self.code_unescape(text),
+                        tab_length=self.md.tab_length,
+                        style=local_config.pop("pygments_style", "default"),
+                        **local_config,
+                    )
+                    code.budget = getattr(self.md, "linear_highlight_budget", None)
+                    markup = rendered[text] = code.hilite()
+                placeholder = self.md.htmlStash.store(markup)
                 block.clear()
                 block.tag = "p"
                 block.text = placeholder
