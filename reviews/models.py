@@ -174,6 +174,8 @@ class Paper(models.Model):
                 name="paper_year_range",
             ),
         ]
+        # The API's default order, walked instead of sorting every paper.
+        indexes = [models.Index(fields=["title", "id"], name="paper_by_title")]
 
     def __str__(self) -> str:
         return self.title
@@ -323,6 +325,10 @@ class Review(models.Model):
             # A member's page and feeds: their newest reviews without reading all of them.
             models.Index(fields=["author", "status", "-published_at", "-id"]),
             models.Index(fields=["author", "-updated_at", "-id"]),
+            # A signed-in list (published or mine, newest first) walks this one.
+            models.Index(fields=["-published_at", "-id"], name="review_newest"),
+            # "Reviews this member may read" as an index-only scan, for counts and comments.
+            models.Index(fields=["status", "author", "id"], name="review_visibility"),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +395,7 @@ class Comment(models.Model):
                 name="comment_section_valid",
             ),
         ]
+        indexes = [models.Index(fields=["created_at", "id"], name="comment_oldest")]
 
     def __str__(self) -> str:
         return f"{self.author} on {self.review}"
