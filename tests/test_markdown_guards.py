@@ -808,7 +808,7 @@ def test_code_past_the_highlight_budget_is_plain() -> None:
     again = render("\n\n".join(blocks + blocks[:1] + blocks[-1:]))
     assert again.count('class="codehilite"') == html.count('class="codehilite"') + 1
     assert again.count("<pre><code>x = 599\n</code></pre>") == 2
-    indented = [f"    x = {i}" for i in range(600)]
+    indented = [f"p\n\n    x = {i}" for i in range(600)]
     html = render("\n\n".join(indented + indented[:1] + indented[-1:]))
     assert html.count("<pre><code>x = 599\n</code></pre>") == 2
     assert same_as_stock("\n\n".join(indented[:50] * 2))
