@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker test lint format bench bench-experiments bench-worker-memory messages clean
+.PHONY: install run worker test lint format bench bench-experiments bench-worker-memory bench-scale messages clean
 
 $(VENV)/.installed: requirements.txt $(wildcard requirements/*.txt)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -56,6 +56,12 @@ bench-experiments: install
 # after each. See docs/benchmarks.md, "Worker memory".
 bench-worker-memory: install
 	$(PY) -m tests.bench_worker $(BENCH_ARGS)
+
+# A whole school on PostgreSQL (DATABASE_URL, sg_scale by default; built once, then reused):
+# every page and API list under gunicorn beside a bare psycopg baseline. See docs/benchmarks.md,
+# "At scale"; BENCH_ARGS=--rebuild builds the dataset anew.
+bench-scale: install
+	$(PY) -m tests.bench_scale $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages --locale ko --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
