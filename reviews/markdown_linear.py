@@ -1083,6 +1083,11 @@ class LinearTocTreeprocessor(TocTreeprocessor):
         plain = _PLAIN_HEADING_RE.search
         unique = suffixes.unique
         last_given = suffixes.last
+        # Empty headings (no text, no children) all have one slug; where its last suffix is
+        # (base_1 ... base_n taken) is kept at hand.  A stale copy only finds its next
+        # candidate taken and asks unique().
+        empty_slug: str | None = None
+        empty_last: list[Any] | None = None
         for el in headings:
             el.tag = levels[el.tag]
             if el.get("data-toc-label") is not None:  # pragma: no cover - no attr_list here
@@ -1091,8 +1096,21 @@ class LinearTocTreeprocessor(TocTreeprocessor):
                 continue
             text = el.text
             if not text and not len(el):
-                name = ""
-            elif len(el) == 0 and not plain(text):
+                if empty_last is not None:
+                    n = empty_last[1] + 1
+                    candidate = empty_last[0] + str(n)
+                    if candidate not in used_ids:
+                        empty_last[1] = n
+                        empty_last[2][n] = n + 1
+                        used_ids.add(candidate)
+                        el.set("id", candidate)
+                        continue
+                if empty_slug is None:
+                    empty_slug = slugs.get("") or slugs.setdefault("", slugify("", sep))
+                el.set("id", unique(empty_slug))
+                empty_last = last_given.get(empty_slug)
+                continue
+            if len(el) == 0 and not plain(text):
                 name = " ".join(text.split())
             else:
                 name = strip_tags(render_inner_html(remove_fnrefs(el), self.md))

@@ -653,6 +653,10 @@ def test_heading_ids_match_the_stock_toc() -> None:
         * 3
     )
     assert same_as_stock(text)
+    # Empty headings take suffixes from a run of their own, around ids that other headings
+    # took first.
+    names = ["", "", "_2", "", "#", "", "_5", "", "_4", ""] * 3
+    assert same_as_stock("".join(f"# {name}\n" for name in names))
 
 
 # --------------------------------------------------------------------------------------------
