@@ -1313,11 +1313,12 @@ class LinearHashHeaderProcessor(HashHeaderProcessor):
         not_next = self._not_next
         needs_pipe = self._table_needs_pipe
         while True:
-            if m.start() > pos:
-                self.parser.parseBlocks(parent, [block[pos : m.start()]])
-            level, header = m.group("level", "header")
+            start, after = m.span()
+            if start > pos:
+                self.parser.parseBlocks(parent, [block[pos:start]])
+            level, header = m.groups()  # both regexes have just these groups
             sub_element(parent, _HASH_TAGS[len(level)]).text = header.strip()
-            pos = m.end()
+            pos = after
             if pos >= end:
                 return
             if loose:

@@ -524,6 +524,10 @@ def test_a_repeated_short_block_skips_the_processors_that_refused_it() -> None:
 
 
 def test_headings_of_one_block_are_taken_in_one_run() -> None:
+    # The loop reads each heading by position: the stock regex has just these groups.
+    for regex in (linear.LinearHashHeaderProcessor.RE, linear.LinearHashHeaderProcessor.HEAD_AT_RE):
+        assert regex.groupindex == {"level": 1, "header": 2}
+        assert regex.groups == 2
     with counting(processor("hashheader", "block"), "run") as runs:
         html = render(markdown_corpus.repeat("#\n", FULL))
     assert runs[0] == 1
