@@ -241,15 +241,16 @@ def member_progress(*, member: Member) -> list[ListProgress]:
     """For each list with an entry the member has touched or is in the cohort of."""
     # Each count is its own correlated subquery: joining entries to every member's statuses
     # and counting DISTINCT reads (entries x statuses) rows per list.
-    touched = ReadingList.objects.filter(
-        Q(cohort__members=member) | Q(entries__statuses__member=member)
-    ).values("pk")
+    # Two small subqueries: one OR across both joins multiplied every list's entries by
+    # everyone's statuses (100 ms for a member of five lists of 500).
+    in_cohort = ReadingList.objects.filter(cohort__members=member).values("pk")
+    touched = EntryStatus.objects.filter(member=member).values("entry__reading_list_id")
     entries = ReadingListEntry.objects.filter(reading_list=OuterRef("pk"))
     reviewed = EntryStatus.objects.filter(
         entry__reading_list=OuterRef("pk"), member=member, status=ReadingStatus.REVIEWED
     )
     lists = (
-        ReadingList.objects.filter(pk__in=touched)
+        ReadingList.objects.filter(Q(pk__in=in_cohort) | Q(pk__in=touched))
         .only("title", "slug")
         .annotate(
             total=SubqueryCount(entries.values("pk")),
