@@ -39,7 +39,7 @@ def _containing(term: str) -> Q:
 
 
 class _TitleVector(Func):
-    """A title's words, spelled as the expression of the index search_paper_title_gin."""
+    """A document title's words, spelled as the expression of search_paper_title_gin."""
 
     template = f"to_tsvector('{CONFIG}'::regconfig, %(expressions)s)"
     output_field = SearchVectorField()
@@ -49,9 +49,9 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
     """Papers whose details or published reviews hold every word of the query.
 
     `path` leads from the queryset's model to Paper (`"paper__"` for reading-list entries).
-    With `rank` (PostgreSQL), the best matches come first, in tiers the GIN indexes answer
-    without reading any match's words: the title holds them, then the paper's own details
-    (authors, tags, abstract), then only its reviews; within a tier the most reviewed first.
+    With `rank` (PostgreSQL), the best matches come first, in two tiers an index answers
+    without reading any match's words: what names the paper (title, authors, tags, arXiv id)
+    holds them, or only its abstract or reviews do; within a tier the most reviewed first.
     """
     terms = query_terms(query)
     if not terms:
@@ -67,11 +67,9 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
     papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}matches": search})
     if rank:
         paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
-        titled = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)
-        own = paper_docs.filter(vector=search)
+        named = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)
         tier = Case(
-            When(**{f"{path}pk__in": titled.values("paper_id")}, then=Value(2)),
-            When(**{f"{path}pk__in": own.values("paper_id")}, then=Value(1)),
+            When(**{f"{path}pk__in": named.values("paper_id")}, then=Value(1)),
             default=Value(0),
         )
         papers = papers.annotate(search_tier=tier, search_weight=F(f"{docs}weight")).order_by(

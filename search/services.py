@@ -112,13 +112,16 @@ def _save(documents: list[Document]) -> None:
 
 
 def _paper_document(paper: Paper, weight: int) -> Document:
-    head = [" ".join(paper.authors), paper.venue, paper.arxiv_id, paper.doi]
-    head += [tag.name for tag in paper.tags.all()]
+    """The title holds what names a paper (title, authors, tags, arXiv id): the words of the
+    first ranking tier. The text holds the rest of its details."""
+    names = [paper.title, ", ".join(paper.authors), paper.arxiv_id]
+    names += [tag.name for tag in paper.tags.all()]
+    details = [paper.venue, paper.doi, paper.abstract]
     return Document(
         kind=DocumentKind.PAPER,
         paper=paper,
-        title=normalize(paper.title),
-        text=normalize("\n".join(p for p in [*head, paper.abstract] if p)),
+        title=normalize("\n".join(p for p in names if p)),
+        text=normalize("\n".join(p for p in details if p)),
         dated=paper.created_at,
         weight=weight,
     )
