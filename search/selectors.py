@@ -16,7 +16,7 @@ from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.enums import ReviewStatus, Section
-from reviews.models import Paper
+from reviews.models import Comment, Paper, Review
 
 from .models import Document, DocumentKind
 from .text import CONFIG, query_terms, tsquery
@@ -112,11 +112,12 @@ def filter_reviews(reviews: QuerySet, query: str, *, own_drafts_of: object = Non
     terms = query_terms(query)
     if not terms:
         return reviews
-    condition = Q(pk__in=_document_ids(DocumentKind.REVIEW, terms, "review_id"))
+    ids = _document_ids(DocumentKind.REVIEW, terms, "review_id")
     if getattr(own_drafts_of, "is_authenticated", False):
         fields = ["tldr", *Section.values, "paper__title"]
-        condition |= _draft_condition(own_drafts_of, "", fields, terms)
-    return reviews.filter(condition)
+        drafts = Review.objects.filter(_draft_condition(own_drafts_of, "", fields, terms))
+        ids = _union(ids, drafts)
+    return reviews.filter(pk__in=ids)
 
 
 def filter_comments(comments: QuerySet, query: str, *, own_drafts_of: object = None) -> QuerySet:
@@ -125,10 +126,18 @@ def filter_comments(comments: QuerySet, query: str, *, own_drafts_of: object = N
     terms = query_terms(query)
     if not terms:
         return comments
-    condition = Q(pk__in=_document_ids(DocumentKind.COMMENT, terms, "comment_id"))
+    ids = _document_ids(DocumentKind.COMMENT, terms, "comment_id")
     if getattr(own_drafts_of, "is_authenticated", False):
-        condition |= _draft_condition(own_drafts_of, "review__", ["body"], terms)
-    return comments.filter(condition)
+        condition = _draft_condition(own_drafts_of, "review__", ["body"], terms)
+        drafts = Comment.objects.filter(condition)
+        ids = _union(ids, drafts)
+    return comments.filter(pk__in=ids)
+
+
+def _union(indexed: QuerySet, drafts: QuerySet) -> QuerySet:
+    """The ids of both: one set the database builds once, where an OR of the two conditions
+    would test every row of the list (a whole-table scan for a word in four reviews)."""
+    return indexed.order_by().union(drafts.order_by().values("pk"))
 
 
 def filter_members(members: QuerySet, query: str) -> QuerySet:
