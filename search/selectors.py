@@ -64,7 +64,11 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
         return papers
     docs = f"{path}search_documents__"
     search = _tsquery(terms)
-    papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}matches": search})
+    # The match is a subquery of document ids so that PostgreSQL always answers it from the
+    # GIN index: written as a condition on the joined row, an underestimate of a common
+    # word's matches led it to test each paper's (large) `matches` in turn.
+    matching = Document.objects.filter(kind=DocumentKind.PAPER, matches=search).values("pk")
+    papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}pk__in": matching})
     if rank:
         paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
         named = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)
