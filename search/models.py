@@ -24,10 +24,13 @@ class Document(models.Model):
     """`title` and `text` are normalized (NFKC, lower case) plain text.
 
     On PostgreSQL `vector` holds the row's own words, weighted (title A, text C), for
-    ranking and snippets. `matches` exists on paper and review rows only: their own words
-    plus, without positions, those of their published reviews or sections, so one GIN
-    lookup answers "which papers mention this anywhere". SQLite leaves both empty and
-    matches substrings of the text instead.
+    ranking and snippets. A review row's `matches` holds its own words plus, without
+    positions, those of its sections; a paper row's `paper_words` its own plus those of its
+    published reviews, so one GIN lookup answers "which papers mention this anywhere". Each
+    union has a column of its own, null on every other row, so that PostgreSQL's estimate
+    of a word's matches holds (with one shared column it multiplied a word's frequency by
+    the share of paper rows, and planned a common word as if it were rare). SQLite leaves
+    the vectors empty and matches substrings of the text instead.
     """
 
     kind = models.CharField(max_length=10, choices=DocumentKind.choices)
@@ -51,6 +54,7 @@ class Document(models.Model):
     weight = models.PositiveIntegerField(default=0)
     vector = SearchVectorField(null=True)
     matches = SearchVectorField(null=True)
+    paper_words = SearchVectorField(null=True)
 
     class Meta:
         constraints = [

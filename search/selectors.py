@@ -1,7 +1,7 @@
 """Reads of the index: filters for the archive's lists, and ranked hits with snippets.
 
-PostgreSQL answers from the GIN indexes on `matches` and `vector`; SQLite (the embedded
-default) matches substrings of the normalized text behind the same functions.
+PostgreSQL answers from the GIN indexes on `paper_words`, `matches` and `vector`; SQLite
+(the embedded default) matches substrings of the normalized text behind the same functions.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from .text import CONFIG, query_terms, tsquery
 SNIPPET_WORDS = 30
 SNIPPET_CHARS = 200
 _START, _STOP = "\x02", "\x03"
+
+
+# The column a kind's matches are looked up in: the unions for papers and reviews.
+_MATCHED_BY = {DocumentKind.PAPER: "paper_words", DocumentKind.REVIEW: "matches"}
 
 
 def _postgres() -> bool:
@@ -64,10 +68,7 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
         return papers
     docs = f"{path}search_documents__"
     search = _tsquery(terms)
-    # The match is a subquery of document ids so that PostgreSQL always answers it from the
-    # GIN index: written as a condition on the joined row, an underestimate of a common
-    # word's matches led it to test each paper's (large) `matches` in turn.
-    matching = Document.objects.filter(kind=DocumentKind.PAPER, matches=search).values("pk")
+    matching = Document.objects.filter(paper_words=search).values("pk")
     papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}pk__in": matching})
     if rank:
         paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
@@ -85,7 +86,7 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
 def _document_ids(kind: str, terms: list[str], column: str) -> QuerySet:
     """The `column` of documents of `kind` holding every term (a review: in any section)."""
     if _postgres():
-        matched = "matches" if kind in (DocumentKind.PAPER, DocumentKind.REVIEW) else "vector"
+        matched = _MATCHED_BY.get(kind, "vector")
         docs = Document.objects.filter(kind=kind, **{matched: _tsquery(terms)})
         return docs.values(column)
     kinds = [DocumentKind.REVIEW, DocumentKind.SECTION] if kind == DocumentKind.REVIEW else [kind]
@@ -184,7 +185,7 @@ def _hits(kind: str, terms: list[str], limit: int) -> list[Hit]:
         order = list(ranked.values_list("pk", flat=True)[:limit])
         docs = docs.filter(paper_id__in=order)
     else:
-        matched = "matches" if kind == DocumentKind.REVIEW else "vector"
+        matched = _MATCHED_BY.get(kind, "vector")
         docs = docs.filter(**{matched: search_query}).order_by("-dated", "-pk")
     headline = SearchHeadline(
         "text",

@@ -2,8 +2,8 @@
 
 Every write runs inside the caller's transaction, so the index never shows a change that
 was rolled back. On PostgreSQL the vectors are computed by the database from the stored
-text (`_VECTOR_SQL`); a paper's and a review's `matches` are unions of their own vector and
-their children's, so they are refreshed bottom up: sections, then the review, then the paper.
+text (`_INSERT_SQL`); a review's `matches` and a paper's `paper_words` are unions of their own
+vector and their children's, so they are refreshed bottom up: sections, review, paper.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ _REVIEW_MATCHES_SQL = """
 """
 _PAPER_MATCHES_SQL = """
     UPDATE search_document AS d
-       SET matches = strip(d.vector) || coalesce(children.words, '')
+       SET paper_words = strip(d.vector) || coalesce(children.words, '')
       FROM unnest(%s::bigint[]) AS ids(id)
       LEFT JOIN (
             SELECT paper_id, search_tsvector_union(matches) AS words FROM search_document

@@ -8,9 +8,9 @@ A plain WSGI app on psycopg, no Django, served by gunicorn with the same setting
   ``previous``, ``results``);
 - ``/api/papers/?search=WORDS&page_size=N&page=P``: the papers the app's search finds, in
   its order, as ``PaperSerializer`` writes them. With the search app's index
-  (``search_document``) that is its paper rows whose ``matches`` hold every word as a prefix
-  (``to_tsquery('english', 'word':* & …)``), in the app's tiers (the title holds the words,
-  then the paper's own ``vector``, then only its reviews), most reviewed first within a tier;
+  (``search_document``) that is its paper rows whose ``paper_words`` hold every word as a
+  prefix (``to_tsquery('english', 'word':* & …)``), in the app's tiers (what names the paper
+  holds the words, or only its abstract or reviews do), most reviewed first within a tier;
   the words are taken as typed (the bench's carry no Korean particle to strip). Without the
   index, the older ``reviews_paper.search_text LIKE '%word%'`` by title.
 
@@ -191,7 +191,7 @@ def papers(environ: dict[str, Any]) -> dict[str, Any]:
         query = tsquery(terms)
         match = (
             "FROM reviews_paper p JOIN search_document d ON d.paper_id = p.id "
-            "AND d.kind = 'paper' WHERE d.matches @@ to_tsquery('english', %s)"
+            "AND d.kind = 'paper' WHERE d.paper_words @@ to_tsquery('english', %s)"
         )
         total = db.execute(f"SELECT count(*) {match}", [query]).fetchone()[0]
         rows = db.execute(
@@ -201,14 +201,12 @@ def papers(environ: dict[str, Any]) -> dict[str, Any]:
             ORDER BY CASE
                 WHEN p.id IN (SELECT paper_id FROM search_document WHERE kind = 'paper'
                               AND to_tsvector('english'::regconfig, title)
-                                  @@ to_tsquery('english', %s)) THEN 2
-                WHEN p.id IN (SELECT paper_id FROM search_document WHERE kind = 'paper'
-                              AND vector @@ to_tsquery('english', %s)) THEN 1
+                                  @@ to_tsquery('english', %s)) THEN 1
                 ELSE 0 END DESC,
               d.weight DESC, d.paper_id
             LIMIT %s OFFSET %s
             """,
-            [query, query, query, page.size, page.offset],
+            [query, query, page.size, page.offset],
         ).fetchall()
     else:
         where = " AND ".join(["p.search_text LIKE %s"] * len(terms)) or "TRUE"
