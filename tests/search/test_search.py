@@ -204,6 +204,8 @@ def test_a_paper_with_endless_review_vocabulary_stays_searchable() -> None:
         make_review(paper=paper, **sections)
     assert found("vocabulary stress") == [paper]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_column_size(paper_words) FROM search_document WHERE kind = 'paper'")
+        cursor.execute(
+            "SELECT pg_column_size(paper_words) FROM search_document WHERE kind = 'paper'"
+        )
         assert cursor.fetchone()[0] < 1_000_000
     assert Review.objects.filter(paper=paper, status="published").count() == 3
