@@ -28,9 +28,17 @@ def on_comment_changed(*, comment_id: int, review_id: int, **kwargs: Any) -> Non
     services.comment_index(comment_id=comment_id, review_id=review_id)
 
 
+# What a member's document is made of; a save of other fields (last_login at every sign-in)
+# leaves the index alone.
+INDEXED_MEMBER_FIELDS = {"username", "display_name", "bio", "is_active"}
+
+
 @receiver(post_save, sender=Member)
-def on_member_saved(*, instance: Member, **kwargs: Any) -> None:
-    services.member_index(member_id=instance.pk)
+def on_member_saved(
+    *, instance: Member, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
+    if update_fields is None or update_fields & INDEXED_MEMBER_FIELDS:
+        services.member_index(member_id=instance.pk)
 
 
 @receiver(signals.member_changed)

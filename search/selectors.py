@@ -145,13 +145,6 @@ def _union(indexed: QuerySet, drafts: QuerySet) -> QuerySet:
     return indexed.order_by().union(drafts.order_by().values("pk"))
 
 
-def filter_members(members: QuerySet, query: str) -> QuerySet:
-    terms = query_terms(query)
-    if not terms:
-        return members
-    return members.filter(pk__in=_document_ids(DocumentKind.MEMBER, terms, "member_id"))
-
-
 @dataclass(frozen=True)
 class Hit:
     document: Document

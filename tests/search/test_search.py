@@ -209,3 +209,12 @@ def test_a_paper_with_endless_review_vocabulary_stays_searchable() -> None:
         )
         assert cursor.fetchone()[0] < 1_000_000
     assert Review.objects.filter(paper=paper, status="published").count() == 3
+
+
+def test_signing_in_leaves_the_member_index_alone(client) -> None:
+    member = MemberFactory(username="jiwoo")
+    member.set_password("a long pass phrase 1")
+    member.save()
+    before = Document.objects.get(member=member).pk
+    assert client.login(username="jiwoo", password="a long pass phrase 1")
+    assert Document.objects.get(member=member).pk == before
