@@ -230,6 +230,37 @@ def comment_threads(comments: list[Comment]) -> list[tuple[Comment, list[Comment
     return [(root, replies.get(root.pk, [])) for root in roots]
 
 
+Thread = tuple[Comment, list[Comment]]
+
+
+@dataclass(frozen=True)
+class SectionDiscussion:
+    """One section of a review page: its rendered text, and the threads anchored to it."""
+
+    key: str
+    label: str
+    html: str
+    threads: list[Thread]
+
+    @property
+    def comment_count(self) -> int:
+        return sum(1 + len(replies) for _root, replies in self.threads)
+
+
+def review_discussion(
+    review: Review, comments: list[Comment]
+) -> tuple[list[SectionDiscussion], list[Thread]]:
+    """The review's sections, each with the threads started on it, and the general threads
+    (those about the whole review) that the page shows after them."""
+    parts = review.sections()
+    by_section: dict[str, list[Thread]] = {key: [] for key, _label, _html in parts}
+    general: list[Thread] = []
+    for thread in comment_threads(comments):
+        by_section.get(thread[0].section, general).append(thread)
+    sections = [SectionDiscussion(key, label, html, by_section[key]) for key, label, html in parts]
+    return sections, general
+
+
 @dataclass(frozen=True)
 class ListProgress:
     reading_list: ReadingList

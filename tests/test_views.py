@@ -639,7 +639,10 @@ def test_comment_post_creates_comment_and_redirects_to_thread(
     )
 
     comment = Comment.objects.get(review=review)
-    assert (response.status_code, response.url) == (302, f"/reviews/{review.pk}/#comments")
+    assert (response.status_code, response.url) == (
+        302,
+        f"/reviews/{review.pk}/#comment-{Comment.objects.get(review=review).pk}",
+    )
     assert (comment.author, comment.parent, comment.section) == (member, None, "")
     assert comment.body_html == "<p>Great <strong>point</strong>.</p>"
     assert "Great <strong>point</strong>." in html(member_client.get(review.get_absolute_url()))
@@ -670,9 +673,11 @@ def test_comment_with_section_links_to_section_anchor(member_client: Client) -> 
     )
 
     page = html(member_client.get(review.get_absolute_url()))
-    assert Comment.objects.get(review=review).section == "results"
-    assert '<a class="badge" href="#results">Results</a>' in page
-    assert '<section class="review-section" id="results">' in page
+    comment = Comment.objects.get(review=review)
+    assert comment.section == "results"
+    at_results = page.split('<section class="review-section" id="results">', 1)[1]
+    at_results = at_results.split("</section>", 1)[0]
+    assert f'id="comment-{comment.pk}"' in at_results
 
 
 def test_comment_reply_with_parent_from_other_review_is_400(member_client: Client) -> None:

@@ -18,11 +18,15 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def comment_threads(
-    context: template.Context, threads: list[tuple[Comment, list[Comment]]], viewer: dict
+    context: template.Context,
+    threads: list[tuple[Comment, list[Comment]]],
+    viewer: dict,
+    section: str = "",
 ) -> SafeString:
     """Each thread: its root comment, then its replies. `viewer` is what the page worked out
-    once about who is reading (views.pages._comment_viewer)."""
-    writer = _CommentWriter(viewer, str(context.get("csrf_token", "")))
+    once about who is reading (views.pages._comment_viewer); `section` is the section the
+    threads are shown at, which their comments need not name again."""
+    writer = _CommentWriter(viewer, str(context.get("csrf_token", "")), section)
     return format_html_join(
         "\n",
         '<div class="thread">{}{}</div>',
@@ -39,8 +43,9 @@ def comment_threads(
 
 
 class _CommentWriter:
-    def __init__(self, viewer: dict[str, Any], csrf_token: str) -> None:
+    def __init__(self, viewer: dict[str, Any], csrf_token: str, section: str = "") -> None:
         self.viewer = viewer
+        self.section = section
         self.csrf_input = format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token
         )
@@ -70,7 +75,7 @@ class _CommentWriter:
                 comment.section,
                 comment.get_section_display(),
             )
-            if comment.section
+            if comment.section and comment.section != self.section
             else ""
         )
         return format_html(

@@ -314,13 +314,19 @@ def review_page(
 ) -> HttpResponse:
     """The review page; a comment or run form with errors comes back here with them."""
     _prepare_comments(review.all_comments)
+    sections, general_threads = selectors.review_discussion(review, review.all_comments)
+    if comment_form is None:
+        # "Comment on this section" without JavaScript: a link to the form, section chosen.
+        section = request.GET.get("section", "")
+        comment_form = CommentForm(initial={"section": section if section in Section else ""})
     context = {
         **review_runs_context(request, review, run_form),
         "review": review,
         "paper": review.paper,
-        "threads": selectors.comment_threads(review.all_comments),
+        "sections": sections,
+        "threads": general_threads,
         "comment_count": len(review.all_comments),
-        "comment_form": comment_form or CommentForm(),
+        "comment_form": comment_form,
         "can_moderate": request.user.is_authenticated
         and (request.user.pk == review.author_id or request.user.is_staff),
         "viewer": _comment_viewer(request, review),
@@ -442,7 +448,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("parent", _("That comment is not on this review."))
     if form.is_valid():
         try:
-            services.comment_create(
+            comment = services.comment_create(
                 review=review,
                 author=request.user,
                 body=form.cleaned_data["body"],
@@ -455,7 +461,8 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Comment posted."))
-            return redirect(f"{review.get_absolute_url()}#comments")
+            # The comment shows at its section, or with the general ones at the bottom.
+            return redirect(f"{review.get_absolute_url()}#comment-{comment.pk}")
     review = selectors.review_for_page(pk=review.pk, user=request.user)
     return review_page(request, review, form, status=400)
 

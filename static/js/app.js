@@ -83,3 +83,26 @@
       );
   });
 })();
+
+// ---- "Comment on this section" (issue 12) ---------------------------------------------------
+// Without JavaScript the link reloads the page with ?section=<key> and the form preselected;
+// with it, the section is chosen in place and the comment box takes the focus.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-comment-section]");
+    var form = document.getElementById("comment-form");
+    if (!link || !form) {
+      return;
+    }
+    var select = form.querySelector("select[name=section]");
+    var body = form.querySelector("textarea[name=body]");
+    if (!select || !body) {
+      return;
+    }
+    event.preventDefault();
+    select.value = link.getAttribute("data-comment-section");
+    form.scrollIntoView({ block: "center" });
+    body.focus();
+  });
+})();
