@@ -1,9 +1,22 @@
-"""Choices shared by models, forms and templates. A leaf module: imports only Django."""
+"""Choices shared by models, forms and templates."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A review's sections have their own home, with their help texts and size limit.
+from .sections import Section
+
+__all__ = [
+    "CohortRole",
+    "Language",
+    "ReadingStatus",
+    "ReviewStatus",
+    "RunStatus",
+    "RunVerdict",
+    "Section",
+]
 
 
 class Language(models.TextChoices):
@@ -25,13 +38,6 @@ class ReadingStatus(models.TextChoices):
 class CohortRole(models.TextChoices):
     ORGANIZER = "organizer", _("Organizer")
     MEMBER = "member", _("Member")
-
-
-class Section(models.TextChoices):
-    INTRODUCTION = "introduction", _("Introduction")
-    CORE_ALGORITHM = "core_algorithm", _("Core algorithm")
-    RESULTS = "results", _("Results")
-    THOUGHTS = "thoughts", _("My thoughts")
 
 
 class RunStatus(models.TextChoices):

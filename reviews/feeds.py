@@ -10,16 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, SyndicationFeed
 from django.utils.html import escape
 from django.utils.http import urlencode
 
 from . import selectors
+from .enums import Section
 from .models import FeedKey, Member, Review, Tag
 from .services import api_token_hash
 from .views.conditional import conditional_page
@@ -28,7 +30,7 @@ FEED_SIZE = 30
 
 
 class ReviewFeed(Feed):
-    """The shared item format: the TL;DR and the four rendered sections."""
+    """The shared item format: the TL;DR and the rendered sections."""
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # An unchanged feed is a 304 after one small query, not a megabyte of XML.
@@ -47,14 +49,25 @@ class ReviewFeed(Feed):
     def reviews(self, obj: object) -> QuerySet[Review]:
         return selectors.feed_reviews()
 
+    def get_feed(self, obj: object, request: HttpRequest) -> SyndicationFeed:
+        feed = super().get_feed(obj, request)
+        # Django makes item links absolute but not author links, and an Atom URI must be.
+        domain = get_current_site(request).domain
+        for entry in feed.items:
+            if entry.get("author_link"):
+                entry["author_link"] = add_domain(domain, entry["author_link"], request.is_secure())
+        return feed
+
     def item_title(self, item: Review) -> str:
         return f"{item.paper.title} — {item.author.name}"
 
     def item_description(self, item: Review) -> str:
         parts = [f"<p><strong>TL;DR</strong> {escape(item.tldr)}</p>"] if item.tldr else []
-        for _key, label, html in item.sections():
+        for section in Section:
+            html = getattr(item, section.html_field)
             if html:
-                parts.append(f"<h2>{escape(str(label))}</h2>{html}")
+                # The heading is in the review's language, like its text, not the reader's.
+                parts.append(f"<h2>{escape(section.heading(item.language))}</h2>{html}")
         return "\n".join(parts)
 
     def item_link(self, item: Review) -> str:

@@ -21,29 +21,30 @@ if TYPE_CHECKING:
     from .experiments import Experiment
 
 
-def _section_field(label: str, help_text: str) -> forms.CharField:
+def _section_field(section: Section) -> forms.CharField:
     return forms.CharField(
-        label=label,
+        label=section.label,
         required=False,
         strip=False,
         validators=[validate_markdown_size],
-        help_text=help_text,
+        help_text=section.help_text,
         widget=forms.Textarea(attrs={"rows": 14, "class": "editor-text", "spellcheck": "true"}),
     )
 
 
 class ReviewForm(forms.Form):
-    """The four-section editor; `version` is the version the editor was opened at."""
+    """The section editor; `version` is the version the editor was opened at."""
 
     tldr = forms.CharField(label=_("TL;DR"), max_length=300, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    introduction = _section_field(_("Introduction"), _("The problem and the paper's idea."))
-    core_algorithm = _section_field(
-        _("Core algorithm"), _("The method: pseudo-code, equations ($…$, $$…$$).")
-    )
-    results = _section_field(_("Results"), _("Tables and numbers: what the paper shows."))
-    thoughts = _section_field(_("My thoughts"), _("Your own opinion."))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One field per section, from the sections' home, between the language and the version.
+        version = self.fields.pop("version")
+        self.fields.update({section.value: _section_field(section) for section in Section})
+        self.fields["version"] = version
 
     def content(self) -> ReviewContent:
         data = self.cleaned_data

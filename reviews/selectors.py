@@ -117,6 +117,7 @@ def feed_reviews() -> QuerySet[Review]:
         published_reviews()
         .only(
             "tldr",
+            "language",
             "published_at",
             "updated_at",
             *(f"{s}_html" for s in SECTION_SOURCES),

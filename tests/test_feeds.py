@@ -237,3 +237,10 @@ def test_feed_item_ids_are_absolute(reviews: Reviews, route: str) -> None:
     """Atom ids must be absolute IRIs; the item link is one and is unique per review."""
     _response, feed = fetch(reverse(route))
     assert {entry.id for entry in feed.entries} == {entry.link for entry in feed.entries}
+
+
+def test_atom_author_uri_is_absolute(reviews: Reviews) -> None:
+    _response, feed = fetch(reverse("feed_atom"))
+    uris = {entry.author_detail.href for entry in feed.entries}
+    members = (reviews.author, reviews.other)
+    assert uris == {f"http://testserver{member.get_absolute_url()}" for member in members}

@@ -21,20 +21,6 @@ from ..enums import Language, RunStatus, RunVerdict, Section
 from ..models import ExperimentRun, Review
 
 # Headings in the review's own language, not the reader's: the post is the author's text.
-SECTION_HEADINGS = {
-    Language.KOREAN: {
-        Section.INTRODUCTION: "소개",
-        Section.CORE_ALGORITHM: "핵심 알고리즘",
-        Section.RESULTS: "결과",
-        Section.THOUGHTS: "소감",
-    },
-    Language.ENGLISH: {
-        Section.INTRODUCTION: "Introduction",
-        Section.CORE_ALGORITHM: "Core algorithm",
-        Section.RESULTS: "Results",
-        Section.THOUGHTS: "My thoughts",
-    },
-}
 RUNS_HEADING = {Language.KOREAN: "데모 실험", Language.ENGLISH: "Demo experiments"}
 VERDICT_LABELS = {
     Language.KOREAN: {
@@ -90,7 +76,7 @@ def post_date(review: Review) -> datetime:
 
 def has_math(review: Review) -> bool:
     # The renderer's own decision: `$5 and $10` or `$x$` inside code is not math.
-    return any("<math" in getattr(review, f"{s.value}_html") for s in Section)
+    return any("<math" in getattr(review, s.html_field) for s in Section)
 
 
 def post_slug(review: Review) -> str:
@@ -133,8 +119,7 @@ def _section_text(text: str) -> str:
 
 def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
     """Front matter, the TL;DR, the non-empty sections, then the run figures if any."""
-    language = review.language if review.language in SECTION_HEADINGS else Language.ENGLISH
-    headings = SECTION_HEADINGS[language]
+    language = review.language if review.language in RUNS_HEADING else Language.ENGLISH
     parts = [front_matter(review)]
     if review.tldr:
         tldr = " ".join(review.tldr.split())
@@ -142,7 +127,7 @@ def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
     for section in Section:
         text = _section_text(getattr(review, section.value))
         if text:
-            parts.append(f"## {headings[section]}\n\n{text}\n")
+            parts.append(f"## {section.heading(language)}\n\n{text}\n")
     if figures:
         lines = [f"## {RUNS_HEADING[language]}\n"]
         verdicts = VERDICT_LABELS[language]

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from reviews import sections
 from reviews.enums import Section
 from reviews.models import Comment, Paper, Review, ReviewRevision
 
@@ -51,10 +52,6 @@ class ReviewSerializer(ModelSerializer):
     paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
     paper_title = StrictCharField(source="paper.title", read_only=True)
     author = AuthorSerializer(read_only=True)
-    introduction = markdown_field(required=False)
-    core_algorithm = markdown_field(required=False)
-    results = markdown_field(required=False)
-    thoughts = markdown_field(required=False)
 
     class Meta:
         model = Review
@@ -67,14 +64,8 @@ class ReviewSerializer(ModelSerializer):
             "tldr",
             "language",
             "status",
-            "introduction",
-            "core_algorithm",
-            "results",
-            "thoughts",
-            "introduction_html",
-            "core_algorithm_html",
-            "results_html",
-            "thoughts_html",
+            *sections.KEYS,
+            *sections.HTML_FIELDS,
             "version",
             "created_at",
             "updated_at",
@@ -86,12 +77,14 @@ class ReviewSerializer(ModelSerializer):
             "created_at",
             "updated_at",
             "published_at",
-            *[f"{s}_html" for s in Section.values],
+            *sections.HTML_FIELDS,
         ]
         validators: list = []
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
+        for key in sections.KEYS:
+            fields[key] = markdown_field(required=False)
         # The paper is chosen when the review is created and never moves.
         if self.instance is not None:
             fields["paper"].read_only = True
@@ -110,7 +103,7 @@ class ReviewRevisionSerializer(ModelSerializer):
     class Meta:
         model = ReviewRevision
         list_serializer_class = FastListSerializer
-        fields = ["number", "tldr", *Section.values, "published_by", "created_at"]
+        fields = ["number", "tldr", *sections.KEYS, "published_by", "created_at"]
 
 
 class CommentSerializer(ModelSerializer):
