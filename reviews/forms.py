@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
@@ -12,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import experiments
+from .arxiv_ids import strip_version
 from .enums import Language, ReadingStatus, Section
 from .models import Member
 from .services import ReviewContent
@@ -117,10 +117,10 @@ def _arxiv_base(arxiv_id: str) -> str:
 
 def experiment_choices(arxiv_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Experiments grouped for a <select>: those reproducing this paper first."""
-    paper = _arxiv_base(arxiv_id) if arxiv_id else ""
+    paper = strip_version(arxiv_id) if arxiv_id else ""
     mine, others = [], []
     for experiment in experiments.all_experiments():
-        target = mine if paper and _arxiv_base(experiment.arxiv_id) == paper else others
+        target = mine if paper and strip_version(experiment.arxiv_id) == paper else others
         target.append((experiment.slug, experiment.title))
     groups = []
     if mine:

@@ -142,6 +142,8 @@ class Paper(models.Model):
 
     title = models.CharField(_("title"), max_length=500)
     authors = models.JSONField(_("authors"), default=list, validators=[validate_authors])
+    # The list was cut short ("et al.") and could not be completed: BibTeX says "and others".
+    authors_incomplete = models.BooleanField(_("author list incomplete"), default=False)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     arxiv_id = models.CharField(
@@ -301,6 +303,7 @@ class Review(models.Model):
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_guid = models.CharField(_("source guid"), max_length=500, blank=True)
     source_date = models.DateTimeField(_("source date"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-updated_at"]
@@ -438,6 +441,40 @@ class Invite(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites_sent"
     )
+class ImportedPost(models.Model):
+    """A blog post waiting in its member's import inbox until its paper is picked or added."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imported_posts"
+    )
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_guid = models.CharField(_("source guid"), max_length=500, blank=True)
+    source_date = models.DateTimeField(_("source date"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    # Section key -> Markdown, as the member mapped the post's headings in the preview.
+    sections = models.JSONField(default=dict)
+    tags = models.JSONField(default=list)
+    arxiv_id = models.CharField(_("arXiv id seen in the post"), max_length=40, blank=True)
+    reason = models.CharField(_("why it waits"), max_length=500, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "source_guid"],
+                condition=~Q(source_guid=""),
+                name="unique_imported_post_guid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.source_guid
+
+
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invite_expiry)
     used_by = models.OneToOneField(

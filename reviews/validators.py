@@ -8,27 +8,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .arxiv_ids import is_arxiv_id
 from .markdown import MAX_SOURCE_BYTES
 
-# New-style ids (1803.05407, 2201.02177v2) and old-style ones (cs/0112017, math.GT/0309136).
-ARXIV_ID_RE = re.compile(
-    r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d{1,3})?$"
-)
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
-def _arxiv_id_ok(value: str) -> bool:
-    if not ARXIV_ID_RE.match(value):
-        return False
-    if "/" in value:
-        return True
-    yymm, number = value.split("v")[0].split(".")
-    # Sequence numbers grew from four digits to five in January 2015 (1501).
-    return 1 <= int(yymm[2:]) <= 12 and len(number) == (5 if int(yymm) >= 1501 else 4)
-
-
 def validate_arxiv_id(value: str) -> None:
-    if value and not _arxiv_id_ok(value):
+    if value and not is_arxiv_id(value):
         raise ValidationError(
             _("“%(value)s” is not an arXiv id (like 1803.05407 or cs/0112017)."),
             code="invalid_arxiv_id",

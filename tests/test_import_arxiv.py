@@ -10,8 +10,9 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from reviews.arxiv_ids import parse_arxiv_id
 from reviews.importers import fetch as fetch_module
-from reviews.importers.arxiv import fetch_arxiv, parse_arxiv_feed, parse_arxiv_id
+from reviews.importers.arxiv import fetch_arxiv, parse_arxiv_feed
 from reviews.importers.base import PaperData
 from reviews.importers.fetch import FetchError
 from reviews.models import Member, Paper

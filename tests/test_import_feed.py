@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from reviews.arxiv_ids import most_cited_arxiv_id
 from reviews.enums import ReviewStatus
 from reviews.importers import fetch as fetch_module
 from reviews.importers.base import MAX_IMPORT_BYTES, ImportRefused
 from reviews.importers.blog import (
     clean_post_title,
-    find_arxiv_id,
     heading_section,
     item_to_review,
     parse_feed,
@@ -136,8 +136,8 @@ def test_find_arxiv_id_prefers_the_most_cited_and_drops_versions() -> None:
         "https://arxiv.org/abs/1711.09846v2 arXiv:1905.00397 "
         "https://arxiv.org/pdf/1905.00397.pdf arXiv: 9999.99999"
     )
-    assert find_arxiv_id(text) == "1905.00397"
-    assert find_arxiv_id("no links here") == ""
+    assert most_cited_arxiv_id(text) == "1905.00397"
+    assert most_cited_arxiv_id("no links here") == ""
 
 
 def test_item_to_review_hugo_fills_four_sections_with_math_code_table_image() -> None:

@@ -20,7 +20,7 @@ from django.db import DataError, IntegrityError, models, transaction
 
 from .. import services, signals
 from ..enums import RunStatus
-from ..importers.base import ImportRefused
+from ..importers.base import ImportRefused, PaperData
 from ..markdown import render_markdown
 from ..models import (
     Bookmark,
@@ -37,6 +37,7 @@ from ..models import (
     ReviewRevision,
     Tag,
 )
+from ..services.papers import PaperIndex
 from .archive import (
     ARCHIVE_FORMAT,
     ARCHIVE_VERSION,
@@ -246,6 +247,7 @@ class _Importer:
 
     def import_papers(self) -> None:
         new, seen, tag_links = [], set(), []
+        index = PaperIndex()
         for i, row in enumerate(self.rows("papers")):
             with self.record(f"papers[{i}] {row.get('key', '')!s}"):
                 self.unique(seen, row["key"], "this paper key")
@@ -253,7 +255,8 @@ class _Importer:
                     **{f: row[f] for f in PAPER_FIELDS}, added_by=self.member(row["added_by"])
                 )
                 tags = [self.tags[slug] for slug in row["tags"]]
-                # A blog import makes papers from a post's title alone, without authors.
+                self.same_paper(index, paper, i)
+                # Older blog imports made papers from a post's title alone, without authors.
                 exclude = ("added_by",) if paper.authors else ("added_by", "authors")
                 new.append(
                     self.stamp(
@@ -268,6 +271,15 @@ class _Importer:
         Through.objects.bulk_create(
             Through(paper=self.papers[key], tag=tag) for key, tags in tag_links for tag in tags
         )
+
+    def same_paper(self, index: PaperIndex, paper: Paper, position: int) -> None:
+        """Refuse a second copy of a paper, as every import recognises one (by arXiv id)."""
+        item = PaperData(title=paper.title, arxiv_id=paper.arxiv_id, doi=paper.doi)
+        target, kind = index.find_key(item)
+        if kind == "arxiv" and target is not None:
+            other = f"papers[{target[1]}]" if isinstance(target, tuple) else f"paper {target}"
+            raise ValueError(f"the same paper as {other} (arXiv id {paper.arxiv_id})")
+        index.remember(item, ("item", position))
 
     def import_reading_lists(self) -> None:
         for i, row in enumerate(self.rows("reading_lists")):

@@ -1,4 +1,4 @@
-"""arXiv ids and URLs, and paper metadata from the arXiv API.
+"""Paper metadata from the arXiv API (the id grammar lives in ``reviews.arxiv_ids``).
 
 The API answers an ``id_list`` query with an Atom feed: one entry per paper it knows,
 none for a well-formed id it does not, and an entry titled "Error" for a malformed one.
@@ -7,63 +7,24 @@ none for a well-formed id it does not, and an entry titled "Error" for a malform
 from __future__ import annotations
 
 import io
-import re
 from urllib.parse import urlsplit
 
 import feedparser
 import httpx
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..validators import DOI_RE, validate_arxiv_id
+from ..arxiv_ids import parse_arxiv_id, strip_version
+from ..validators import DOI_RE
 from .base import PaperData
 from .fetch import FetchError, fetch
 
 API_URL = "https://export.arxiv.org/api/query"
 API_TIMEOUT = 10.0
-ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
 VENUE_MAX_LENGTH = 200  # Paper.venue
-
-_PREFIX_RE = re.compile(r"^arxiv\s*:\s*", re.IGNORECASE)
-# /abs/<id>, /pdf/<id>, /pdf/<id>.pdf, /html/<id>; old ids carry a slash of their own.
-_PATH_RE = re.compile(r"^/(?:abs|pdf|html)/(?P<id>[^?#]+?)(?:\.pdf)?/?$")
-_VERSION_RE = re.compile(r"v\d+$")
 
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
-
-
-def parse_arxiv_id(text: str) -> str | None:
-    """The arXiv id (without version) in what a member typed or pasted, or None.
-
-    Accepts ``1711.09846``, ``arXiv:2201.02177v2``, ``hep-th/9901001`` and arxiv.org /
-    export.arxiv.org ``/abs/``, ``/pdf/`` and ``/html/`` links.
-    """
-    text = text.strip()
-    if not text or len(text) > 300:
-        return None
-    if text.lower().startswith(tuple(f"{host}/" for host in ARXIV_HOSTS)):
-        text = f"https://{text}"
-    if "://" in text:
-        try:
-            parts = urlsplit(text)
-        except ValueError:  # e.g. an unclosed "[" in the host
-            return None
-        if parts.scheme.lower() not in ("http", "https") or parts.hostname not in ARXIV_HOSTS:
-            return None
-        match = _PATH_RE.match(parts.path)
-        if match is None:
-            return None
-        candidate = match["id"]
-    else:
-        candidate = _PREFIX_RE.sub("", text)
-    candidate = _VERSION_RE.sub("", candidate)
-    try:
-        validate_arxiv_id(candidate)
-    except ValidationError:
-        return None
-    return candidate or None
 
 
 def fetch_arxiv(arxiv_id: str, *, client: httpx.Client | None = None) -> PaperData:
@@ -84,7 +45,7 @@ def fetch_arxiv(arxiv_id: str, *, client: httpx.Client | None = None) -> PaperDa
 def _entry_arxiv_id(entry: feedparser.FeedParserDict) -> str:
     """``http://arxiv.org/abs/hep-th/9711200v3`` -> ``hep-th/9711200``."""
     path = urlsplit(entry.get("id", "")).path
-    return _VERSION_RE.sub("", path.removeprefix("/abs/")) if path.startswith("/abs/") else ""
+    return strip_version(path.removeprefix("/abs/")) if path.startswith("/abs/") else ""
 
 
 def parse_arxiv_feed(content: bytes, arxiv_id: str) -> PaperData:

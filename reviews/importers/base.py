@@ -19,6 +19,7 @@ class PaperData:
 
     title: str = ""
     authors: list[str] = field(default_factory=list)
+    authors_incomplete: bool = False  # the source named some authors, then "et al."
     year: int | None = None
     venue: str = ""
     arxiv_id: str = ""

@@ -17,9 +17,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from pylatexenc.latex2text import LatexNodes2Text
 
-from ..validators import validate_arxiv_id, validate_doi
+from ..arxiv_ids import find_arxiv_id, is_arxiv_id
+from ..validators import validate_doi
 from .base import PaperData
-from .citations import find_arxiv_id, find_doi, parse_reading_list
+from .citations import find_doi, parse_reading_list
 
 # BibTeX and biblatex types that describe a paper (or a book, thesis or report read as one).
 PAPER_TYPES = {
@@ -283,9 +284,7 @@ def _arxiv_id(fields: dict[str, str], problems: list[str]) -> str:
         candidate = find_arxiv_id(fields.get(name, ""))
     if not candidate:
         return ""
-    try:
-        validate_arxiv_id(candidate)
-    except ValidationError:
+    if not is_arxiv_id(candidate):
         problems.append(_("“%(id)s” is not a valid arXiv id; left out.") % {"id": candidate})
         return ""
     return candidate

@@ -12,17 +12,15 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from ..arxiv_ids import most_cited_arxiv_id
 from ..enums import Language, Section
-from ..validators import validate_arxiv_id
 from .base import MAX_IMPORT_BYTES, ImportRefused
 from .html_markdown import html_to_markdown
 
@@ -51,10 +49,6 @@ SECTION_KEYWORDS: dict[Section, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-_ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d{1,3})?"
-_ARXIV_RE = re.compile(
-    rf"arxiv\.org/(?:abs|pdf|html)/{_ARXIV_ID}|\barxiv:\s*{_ARXIV_ID}", re.IGNORECASE
-)
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _NUMBERING_RE = re.compile(
@@ -168,7 +162,7 @@ def item_to_review(item: FeedItem) -> ReviewDraft:
     return ReviewDraft(
         item=item,
         paper_title=clean_post_title(item.title),
-        arxiv_id=find_arxiv_id(f"{item.link}\n{item.title}\n{item.content_html}"),
+        arxiv_id=most_cited_arxiv_id(f"{item.link}\n{item.title}\n{item.content_html}"),
         language=guess_language(markdown or item.title),
         sections={s.value: text.strip() for s, text in sections.items()},
         recognised=[s.value for s in recognised],
@@ -254,22 +248,6 @@ def split_sections(markdown: str) -> tuple[dict[Section, str], list[Section], li
     found = [s for s in Section if any(h[3] == s for h in cuts)]
     joined = {s: "\n\n".join(part for part in parts if part) for s, parts in sections.items()}
     return joined, found, unrecognised
-
-
-def find_arxiv_id(text: str) -> str:
-    """The arXiv id a post is most about: the one linked or cited most, first one on a tie."""
-    ids: list[str] = []
-    for match in _ARXIV_RE.finditer(text):
-        candidate = match.group(1) or match.group(2)
-        try:
-            validate_arxiv_id(candidate)
-        except ValidationError:
-            continue
-        ids.append(candidate)
-    if not ids:
-        return ""
-    counts = Counter(ids)
-    return max(ids, key=lambda arxiv_id: (counts[arxiv_id], -ids.index(arxiv_id)))
 
 
 def clean_post_title(title: str) -> str:

@@ -15,7 +15,9 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..validators import validate_arxiv_id, validate_doi
+from ..arxiv_ids import SPAN_RE as ARXIV_SPAN_RE
+from ..arxiv_ids import find_arxiv_id, is_arxiv_id
+from ..validators import validate_doi
 from .base import PaperData
 
 # Longer lines are not citations; the patterns below are not meant for megabyte-long lines.
@@ -40,17 +42,6 @@ YEAR_RE = re.compile(r"(?<![\d.:/])(1[89]\d\d|20\d\d|2100)[a-z]?(?![\d])")
 YEAR_ISSUE_RE = re.compile(r"(?<![\d.:/])(?:1[89]|20)\d\d\.\d{1,4}(?![\d.])")
 PAREN_YEAR_RE = re.compile(r"\((?:[^()]*?\s)?(1[89]\d\d|20\d\d)[a-z]?\)")
 
-ARXIV_PATTERNS = [
-    re.compile(r"arxiv\.org/(?:abs|pdf)/([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I),
-    re.compile(r"arxiv\s*:\s*([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I),
-    re.compile(r"\babs/(\d{4}\.\d{4,5})"),
-    re.compile(r"\barxiv\b[^\n\d]{0,40}?(\d{4}\.\d{4,5})", re.I),
-]
-ARXIV_SPAN_RE = re.compile(
-    r"(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/\S+"
-    r"|arxiv\s*:\s*\S+|\bCoRR\s*,?\s*abs/\S+|\babs/\d{4}\.\d{4,5}\S*",
-    re.IGNORECASE,
-)
 DOI_RE = re.compile(r"(?:doi\s*:\s*|doi\.org/)?\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 URL_RE = re.compile(r"https?://[^\s\"<>]+")
 PAGES_RE = re.compile(
@@ -207,20 +198,10 @@ def _arxiv_id(text: str, problems: list[str]) -> str:
     arxiv_id = find_arxiv_id(text)
     if not arxiv_id:
         return ""
-    try:
-        validate_arxiv_id(arxiv_id)
-    except ValidationError:
+    if not is_arxiv_id(arxiv_id):
         problems.append(_("“%(id)s” is not a valid arXiv id; left out.") % {"id": arxiv_id})
         return ""
     return arxiv_id
-
-
-def find_arxiv_id(text: str) -> str:
-    """The first arXiv id in URLs, ``arXiv:`` forms, DBLP ``abs/`` or "arXiv preprint 1711…"."""
-    for pattern in ARXIV_PATTERNS:
-        if match := pattern.search(text):
-            return match[1]
-    return ""
 
 
 def find_doi(text: str) -> str:

@@ -11,22 +11,16 @@ belongs to another paper, or the item has none, the entry is numbered after the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from ..importers.base import PaperData, normalize_title
+from ..arxiv_ids import strip_version
+from ..importers.base import PaperData
 from ..models import Member, Paper, ReadingList, ReadingListEntry
-from . import paper_save
-
-# Fields an import may fill on a paper; only empty ones are ever filled.
-ARXIV_VERSION_RE = re.compile(r"v\d+$")
-MERGE_FIELDS = ("authors", "year", "venue", "arxiv_id", "doi", "url", "abstract")
+from .papers import PaperIndex, match_label, paper_from_data, paper_write
 
 
 def item_label(item: PaperData, index: int) -> str:
@@ -38,12 +32,6 @@ def item_label(item: PaperData, index: int) -> str:
     if item.number is not None:
         return _("No. %(number)s") % {"number": item.number}
     return _("item %(index)s") % {"index": index + 1}
-
-
-def match_label(matched_by: str) -> str:
-    """How a duplicate was recognised, in words: "arXiv id", "DOI" or "title"."""
-    labels = {"arxiv": _("arXiv id"), "doi": _("DOI"), "title": _("title")}
-    return labels.get(matched_by, "")
 
 
 @dataclass
@@ -90,79 +78,12 @@ class ImportReport:
         return bool(self.created or self.merged or self.entries)
 
 
-class _Index:
-    """Duplicate lookup by arXiv id, DOI and normalised title, over the database and batch."""
-
-    def __init__(self, items: list[PaperData]) -> None:
-        arxiv_ids = {i.arxiv_id for i in items if i.arxiv_id}
-        dois = {i.doi.lower() for i in items if i.doi}
-        # Titles are compared normalised, which SQL cannot do alike; a group's paper table is
-        # small enough (thousands of rows) to read the (pk, title) pairs once per batch.
-        wanted = {normalize_title(i.title) for i in items if i.importable}
-        title_pks: dict[str, int] = {}
-        for pk, title in Paper.objects.order_by("pk").values_list("pk", "title"):
-            key = normalize_title(title)
-            if key in wanted:
-                title_pks.setdefault(key, pk)
-        candidates = Q(pk__in=title_pks.values()) | Q(arxiv_id__in=arxiv_ids)
-        if dois:
-            candidates |= Q(doi_lower__in=dois)
-        papers = {
-            p.pk: p
-            for p in Paper.objects.annotate(doi_lower=Lower("doi"))
-            .filter(candidates)
-            .order_by("pk")
-        }
-        self.keys: dict[tuple[str, str], Paper | int] = {}
-        for paper in papers.values():
-            if paper.arxiv_id:
-                self.keys.setdefault(("arxiv", paper.arxiv_id), paper)
-            if paper.doi:
-                self.keys.setdefault(("doi", paper.doi.lower()), paper)
-        for key, pk in title_pks.items():
-            self.keys.setdefault(("title", key), papers[pk])
-
-    @staticmethod
-    def item_keys(item: PaperData) -> list[tuple[str, str]]:
-        keys = []
-        if item.arxiv_id:
-            keys.append(("arxiv", item.arxiv_id))
-        if item.doi:
-            keys.append(("doi", item.doi.lower()))
-        keys.append(("title", normalize_title(item.title)))
-        return keys
-
-    def find(self, item: PaperData, batch: list[PaperData]) -> tuple[Paper | int | None, str]:
-        """The existing paper or earlier batch index this item duplicates, and by what."""
-        for key in self.item_keys(item):
-            target = self.keys.get(key)
-            if target is None:
-                continue
-            other = target if isinstance(target, Paper) else batch[target]
-            # Same title but different arXiv ids or DOIs: two papers that share a title.
-            if key[0] == "title" and _conflicting_ids(item, other):
-                continue
-            return target, key[0]
-        return None, ""
-
-    def remember(self, item: PaperData, target: Paper | int) -> None:
-        for key in self.item_keys(item):
-            self.keys.setdefault(key, target)
-
-
-def _conflicting_ids(item: PaperData, other: PaperData | Paper) -> bool:
-    return bool(
-        (item.arxiv_id and other.arxiv_id and item.arxiv_id != other.arxiv_id)
-        or (item.doi and other.doi and item.doi.lower() != other.doi.lower())
-    )
-
-
 def _validate(item: PaperData) -> list[str]:
     """The model's own validators on the item as a paper (uniqueness is the merge's job).
 
     Authors are checked after matching: a duplicate without authors is fine, a new paper is not.
     """
-    paper = _new_paper(item, by=None)
+    paper = paper_from_data(item, by=None)
     messages = []
     try:
         paper.full_clean(
@@ -180,28 +101,15 @@ def _validate(item: PaperData) -> list[str]:
     return messages
 
 
-def _new_paper(item: PaperData, *, by: Member | None) -> Paper:
-    return Paper(
-        title=item.title.strip(),
-        authors=list(item.authors),
-        year=item.year,
-        venue=item.venue,
-        arxiv_id=item.arxiv_id,
-        doi=item.doi,
-        url=item.url,
-        abstract=item.abstract,
-        added_by=by,
-    )
-
-
 def papers_import_preview(
     *, items: list[PaperData], reading_list: ReadingList | None = None
 ) -> list[PlannedItem]:
     """What ``papers_import`` would do with these items, without writing anything."""
     # Versions of an arXiv paper are one paper: ids are kept without their "v2" suffix.
-    items = [replace(i, arxiv_id=ARXIV_VERSION_RE.sub("", i.arxiv_id.strip())) for i in items]
-    index = _Index(items)
+    items = [replace(i, arxiv_id=strip_version(i.arxiv_id)) for i in items]
+    index = PaperIndex()
     plan = [PlannedItem(item=item, label=item_label(item, n)) for n, item in enumerate(items)]
+    matches: dict[int, int] = {}  # item index -> the pk of the group's paper it is
     for n, planned in enumerate(plan):
         item = planned.item
         if not item.importable:
@@ -210,17 +118,20 @@ def papers_import_preview(
         planned.errors = _validate(item)
         if planned.errors:
             continue
-        target, matched_by = index.find(item, items)
+        target, matched_by = index.find_key(item)
         planned.matched_by = matched_by
-        if isinstance(target, Paper):
-            planned.match = target
+        if isinstance(target, int):
+            matches[n] = target
         elif target is not None:
-            planned.same_as = target
-            planned.same_as_label = plan[target].label
+            planned.same_as = target[1]
+            planned.same_as_label = plan[target[1]].label
         elif not item.authors:
             planned.errors.append(_("No authors found; a new paper needs at least one."))
             continue
-        index.remember(item, n if target is None else target)
+        index.remember(item, ("item", n) if target is None else target)
+    papers = index.papers(matches.values())
+    for n, pk in matches.items():
+        plan[n].match = papers[pk]
     if reading_list is not None:
         _plan_entries(plan, reading_list)
     return plan
@@ -309,14 +220,12 @@ def _apply(
             report.skipped.append(f"{planned.label}: {planned.skip_reason}")
             continue
         if planned.status == "new":
-            papers[n] = _save(_new_paper(item, by=by), planned)
+            papers[n] = _write(item, by, None, planned)[0]
             report.created.append(papers[n])
             continue
         paper = planned.match if planned.match is not None else papers[planned.same_as]
-        papers[n] = paper
-        filled = _fill_empty(paper, item)
+        papers[n], filled = _write(item, by, paper, planned)
         if filled:
-            _save(paper, planned)
             report.filled.setdefault(paper.pk, []).extend(filled)
         if planned.match is not None and paper not in report.merged:
             report.merged.append(paper)
@@ -342,20 +251,11 @@ def _apply(
     return report
 
 
-def _fill_empty(paper: Paper, item: PaperData) -> list[str]:
-    """Copy the item's values into the paper's empty fields; the names of those filled."""
-    filled = []
-    for name in MERGE_FIELDS:
-        value = getattr(item, name)
-        if value and not getattr(paper, name):
-            setattr(paper, name, list(value) if name == "authors" else value)
-            filled.append(name)
-    return filled
-
-
-def _save(paper: Paper, planned: PlannedItem) -> Paper:
+def _write(
+    item: PaperData, by: Member, match: Paper | None, planned: PlannedItem
+) -> tuple[Paper, list[str]]:
     try:
-        return paper_save(paper=paper)
+        return paper_write(item=item, by=by, match=match)
     except ValidationError as error:
         messages = [f"{planned.label}: {m}" for m in error.messages]
         raise ValidationError(messages) from None
@@ -384,7 +284,7 @@ def paper_with_arxiv_id(arxiv_id: str) -> Paper | None:
 
     A paper known only by a blog post's title (no authors) is worth a lookup to complete.
     """
-    paper = Paper.objects.filter(arxiv_id=ARXIV_VERSION_RE.sub("", arxiv_id)).first()
+    paper = Paper.objects.filter(arxiv_id=strip_version(arxiv_id)).first()
     return paper if paper is not None and paper.authors else None
 
 
@@ -398,7 +298,7 @@ def paper_import(*, item: PaperData, by: Member) -> PaperImportResult:
         return _paper_import(item, by)
     except ValidationError:
         # Someone added the same arXiv id since the lookup: merge into theirs instead.
-        arxiv_id = ARXIV_VERSION_RE.sub("", item.arxiv_id.strip())
+        arxiv_id = strip_version(item.arxiv_id)
         if arxiv_id and Paper.objects.filter(arxiv_id=arxiv_id).exists():
             return _paper_import(item, by)
         raise

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from ..importers.arxiv import fetch_arxiv, parse_arxiv_id
+from ..arxiv_ids import parse_arxiv_id
+from ..importers.arxiv import fetch_arxiv
 from ..importers.base import PaperData
 from ..importers.fetch import FetchError
 from ..models import Paper

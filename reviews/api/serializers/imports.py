@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from reviews.importers.arxiv import parse_arxiv_id
+from reviews.arxiv_ids import parse_arxiv_id
 from reviews.importers.base import MAX_IMPORT_BYTES
 from reviews.models import ReadingList
 
