@@ -73,6 +73,18 @@ class CommentForm(forms.Form):
     )
 
 
+class CommentEditForm(forms.Form):
+    """The author's new text for their comment."""
+
+    body = forms.CharField(
+        label=_("Comment"),
+        strip=True,
+        validators=[validate_markdown_size],
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write something first.")},
+    )
+
+
 class EntryStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("My status"), choices=ReadingStatus.choices)
 

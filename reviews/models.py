@@ -389,6 +389,8 @@ class Comment(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When its author last changed the text; the earlier texts are its CommentRevisions.
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -402,6 +404,22 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.review}"
+
+
+class CommentRevision(models.Model):
+    """A comment's text as it was before one of its author's edits."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(_("comment"))
+    # When this text was written: the comment's creation, or the edit before this one.
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "-written_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.comment} ({self.written_at:%Y-%m-%d %H:%M})"
 
 
 class Bookmark(models.Model):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     CharField,
     Count,
@@ -20,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext as _
 
 from search.selectors import filter_papers
 
@@ -29,6 +31,7 @@ from .models import (
     Cohort,
     CohortMembership,
     Comment,
+    CommentRevision,
     EntryStatus,
     ExperimentRun,
     Member,
@@ -260,6 +263,15 @@ def review_discussion(
         by_section.get(thread[0].section, general).append(thread)
     sections = [SectionDiscussion(key, label, html, by_section[key]) for key, label, html in parts]
     return sections, general
+
+
+def comment_revisions(
+    *, comment: Comment, viewer: Member | AnonymousUser
+) -> QuerySet[CommentRevision]:
+    """A comment's earlier texts, newest first: for its author and organizers alone."""
+    if not viewer.is_authenticated or (viewer.pk != comment.author_id and not viewer.is_staff):
+        raise PermissionDenied(_("Only the comment's author or an organizer can see its edits."))
+    return comment.revisions.order_by("-written_at", "-pk")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from reviews import services
 from reviews.models import Comment, Member
 from tests.factories import MemberFactory, make_comment, make_review
 
@@ -117,3 +120,146 @@ def test_reply_to_section_comment_stays_at_section(member: Member) -> None:
     reply = Comment.objects.get(author=other)
     page = page_of(client_of(member).get(review.get_absolute_url()))
     assert f'id="comment-{reply.pk}"' in section_html(page, "introduction")
+
+
+# --------------------------------------------------------------------------------------------
+# Comment edits
+# --------------------------------------------------------------------------------------------
+
+
+def api_client(member: Member) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(member)
+    return client
+
+
+def test_comment_edit_keeps_earlier_text(member: Member) -> None:
+    comment = make_comment(review=make_review(), author=member, body="First **take**.")
+    written = comment.created_at
+
+    edited = services.comment_update(comment=comment, by=member, body="Second take.")
+    services.comment_update(comment=edited, by=member, body="Third take.")
+
+    comment.refresh_from_db()
+    assert (comment.body, comment.body_html) == ("Third take.", "<p>Third take.</p>")
+    revisions = list(comment.revisions.order_by("written_at"))
+    assert [r.body for r in revisions] == ["First **take**.", "Second take."]
+    assert revisions[0].written_at == written
+    assert revisions[1].written_at == revisions[0].replaced_at
+    assert comment.edited_at == revisions[1].replaced_at
+
+
+def test_comment_edit_same_text_is_not_an_edit(member: Member) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Same.")
+    services.comment_update(comment=comment, by=member, body="Same.")
+    comment.refresh_from_db()
+    assert (comment.edited_at, comment.revisions.count()) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("   ", "Write something first."), ("x" * (101 * 1024), "the limit is 100 KB")],
+)
+def test_comment_edit_bad_text_changes_nothing(member: Member, body: str, message: str) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Kept.")
+    with pytest.raises(ValidationError) as raised:
+        services.comment_update(comment=comment, by=member, body=body)
+    assert message in " ".join(raised.value.message_dict["body"])
+    comment.refresh_from_db()
+    assert (comment.body, comment.edited_at, comment.revisions.count()) == ("Kept.", None, 0)
+
+
+def test_comment_edit_by_someone_else_is_refused(member: Member, organizer: Member) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Mine.")
+    with pytest.raises(PermissionDenied):
+        services.comment_update(comment=comment, by=organizer, body="Moderated.")
+    comment.refresh_from_db()
+    assert comment.body == "Mine."
+
+
+def test_comment_edit_page_saves_and_shows_edited(member: Member) -> None:
+    review = make_review()
+    comment = make_comment(review=review, author=member, body="Typo hree.", section="results")
+    client = client_of(member)
+    url = reverse("comment_edit", args=[comment.pk])
+    assert "Typo hree." in page_of(client.get(url))
+
+    response = client.post(url, {"body": "Typo three."})
+
+    assert response.url == f"{review.get_absolute_url()}#comment-{comment.pk}"
+    results = section_html(page_of(client.get(review.get_absolute_url())), "results")
+    history = reverse("comment_history", args=[comment.pk])
+    assert f'<a class="comment-edited" href="{history}"' in results
+    assert "Typo three." in results
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Write something first."), ("y" * (101 * 1024), "the limit is 100 KB")],
+)
+def test_comment_edit_page_bad_text_is_400(member: Member, body: str, message: str) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Kept.")
+    response = client_of(member).post(reverse("comment_edit", args=[comment.pk]), {"body": body})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    comment.refresh_from_db()
+    assert (comment.body, comment.edited_at) == ("Kept.", None)
+
+
+def test_comment_edited_marker_links_history_only_for_author_and_organizers(
+    member: Member, organizer: Member
+) -> None:
+    review = make_review()
+    comment = make_comment(review=review, author=member, body="One.")
+    services.comment_update(comment=comment, by=member, body="Two.")
+    history = reverse("comment_history", args=[comment.pk])
+    seen = {}
+    for name, viewer in (
+        ("anonymous", None),
+        ("other", MemberFactory()),
+        ("author", member),
+        ("organizer", organizer),
+    ):
+        page = page_of(client_of(viewer).get(review.get_absolute_url()))
+        seen[name] = ('class="comment-edited"' in page, history in page)
+    assert seen == {
+        "anonymous": (True, False),
+        "other": (True, False),
+        "author": (True, True),
+        "organizer": (True, True),
+    }
+
+
+def test_comment_history_lists_earlier_texts(member: Member, organizer: Member) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Before <b>.")
+    services.comment_update(comment=comment, by=member, body="After.")
+    url = reverse("comment_history", args=[comment.pk])
+    for viewer in (member, organizer):
+        page = page_of(client_of(viewer).get(url))
+        assert "Before &lt;b&gt;." in page
+        assert "<p>After.</p>" in page
+    assert client_of(MemberFactory()).get(url).status_code == 403
+
+
+def test_api_comment_patch_keeps_revision_and_says_edited(member: Member) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Old.")
+    client = api_client(member)
+    url = reverse("comment-detail", kwargs={"pk": comment.pk})
+
+    response = client.patch(url, {"body": "New."}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["edited_at"] is not None
+    history = client.get(reverse("comment-revisions", kwargs={"pk": comment.pk}))
+    assert [(r["body"]) for r in history.json()] == ["Old."]
+
+
+@pytest.mark.parametrize("body", ["", "z" * (101 * 1024)])
+def test_api_comment_patch_bad_body_is_400_and_changes_nothing(member: Member, body: str) -> None:
+    comment = make_comment(review=make_review(), author=member, body="Old.")
+    url = reverse("comment-detail", kwargs={"pk": comment.pk})
+    response = api_client(member).patch(url, {"body": body}, format="json")
+    assert response.status_code == 400
+    assert "body" in response.json()
+    comment.refresh_from_db()
+    assert (comment.body, comment.edited_at, comment.revisions.count()) == ("Old.", None, 0)

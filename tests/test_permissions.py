@@ -185,6 +185,10 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
         "302 /reviews/{review}/",
         LOGIN,
     ),
+    # Only its author edits a comment; its earlier texts are for the author and organizers.
+    ("comment_edit", "GET", "-"): (LOGIN, 403, 200, 403, LOGIN),
+    ("comment_edit", "POST", "-"): (LOGIN, 403, "302 /reviews/{review}/", 403, LOGIN),
+    ("comment_history", "GET", "-"): (LOGIN, 403, 200, 200, LOGIN),
     # Runs follow their review: a run on a draft is its author's alone.
     ("run_launch", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
     ("run_launch", "POST", "published"): (
@@ -390,6 +394,8 @@ def url_for(route: str, target: str, world: World) -> str:
         "review_unpublish": [review.pk],
         "comment_create": [review.pk],
         "comment_delete": [world.comment.pk],
+        "comment_edit": [world.comment.pk],
+        "comment_history": [world.comment.pk],
         "token_revoke": [world.token.pk],
         "run_launch": [review.pk],
         "run_detail": [run.pk],
@@ -451,6 +457,7 @@ def post_data(route: str, target: str, world: World) -> dict[str, str]:
         "review_edit": {**sections, "version": str(review.version)},
         "review_preview": {"introduction": "$x^2$"},
         "comment_create": {"body": "Thanks for this.", "section": "results"},
+        "comment_edit": {"body": "A note on $x^3$, rather."},
         "run_launch": {"experiment": "grokking", "preset": "tiny"},
         "import_papers": {"text": '1. Doe, Jane. "A title." Venue, 2020.', "action": "preview"},
         "markdown_from_html": {"html": "<p>Hello <b>world</b></p>"},

@@ -26,6 +26,7 @@ from ..models import (
     Bookmark,
     CohortMembership,
     Comment,
+    CommentRevision,
     EntryStatus,
     Invite,
     Member,
@@ -368,14 +369,31 @@ def api_token_revoke(*, token: ApiToken, by: Member) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+@transaction.atomic
 def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
+    """The author's edit of their comment; the text it replaces is kept as a revision."""
     if comment.author_id != by.pk:
         raise PermissionDenied(_("Only the author can edit a comment."))
     if not body.strip():
         raise ValidationError({"body": [_("Write something first.")]})
-    validate_markdown_size(body)
-    comment.body = body
-    comment.body_html = str(render_markdown(body, id_prefix=f"c{comment.review_id}-"))
-    comment.save(update_fields=["body", "body_html", "updated_at"])
-    _comment_changed(comment)
-    return comment
+    try:
+        validate_markdown_size(body)
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages}) from None
+    # Locked, so two edits at once each keep the text they replace.
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    if body == current.body:
+        return current
+    now = timezone.now()
+    CommentRevision.objects.create(
+        comment=current,
+        body=current.body,
+        written_at=current.edited_at or current.created_at,
+        replaced_at=now,
+    )
+    current.body = body
+    current.body_html = str(render_markdown(body, id_prefix=f"c{current.review_id}-"))
+    current.edited_at = now
+    current.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+    _comment_changed(current)
+    return current

@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from reviews.models import Comment, Member
@@ -54,6 +55,11 @@ class _CommentWriter:
         self.delete_url = reverse("comment_delete", args=[0])
         self.delete_label = _("Delete")
         self.delete_confirm = _("Delete this comment?")
+        self.edit_url = reverse("comment_edit", args=[0])
+        self.history_url = reverse("comment_history", args=[0])
+        self.edit_label = _("Edit")
+        self.edited_label = _("edited")
+        self.edited_title = _("See the earlier versions")
 
     def many(self, comments: list[Comment]) -> SafeString:
         return mark_safe("".join(self.comment(c) for c in comments))  # noqa: S308
@@ -81,23 +87,54 @@ class _CommentWriter:
         return format_html(
             '<div class="comment" id="comment-{}">\n'
             '  <p class="comment-meta">{}\n'
-            '    · <time datetime="{}">{}</time>{}</p>\n'
+            '    · <time datetime="{}">{}</time>{}{}</p>\n'
             '  <div class="prose comment-body">{}</div>{}\n'
             "</div>",
             comment.pk,
             self.author(comment.author),
             comment.created_iso,
             comment.created_text,
+            self.edited(comment),
             section,
             mark_safe(comment.body_html),  # noqa: S308  (sanitized when it was rendered)
             self.actions(comment),
         )
 
+    def _url(self, template: str, comment: Comment) -> str:
+        return template.replace("/0/", f"/{comment.pk}/")
+
+    def edited(self, comment: Comment) -> SafeString | str:
+        """"edited" and when; its author and organizers may follow it to the earlier texts."""
+        if comment.edited_at is None:
+            return ""
+        edited = localtime(comment.edited_at)
+        when = format_html(
+            '<time datetime="{}">{}</time>',
+            edited.isoformat(timespec="seconds"),
+            edited.strftime("%Y-%m-%d %H:%M"),
+        )
+        viewer = self.viewer
+        if viewer.get("id") and (viewer["id"] == comment.author_id or viewer["is_staff"]):
+            return format_html(
+                ' · <a class="comment-edited" href="{}" title="{}">{}</a> {}',
+                self._url(self.history_url, comment),
+                self.edited_title,
+                self.edited_label,
+                when,
+            )
+        return format_html(' · <span class="comment-edited">{}</span> {}', self.edited_label, when)
+
     def actions(self, comment: Comment) -> SafeString | str:
         viewer = self.viewer
         if not viewer.get("id"):
             return ""
-        delete = ""
+        delete = edit = ""
+        if viewer["id"] == comment.author_id:
+            edit = format_html(
+                '<a class="comment-edit" href="{}">{}</a>',
+                self._url(self.edit_url, comment),
+                self.edit_label,
+            )
         if viewer["id"] == comment.author_id or viewer["is_staff"]:
             delete = format_html(
                 '<form method="post" action="{}" class="inline-form">{}<button type="submit" '
@@ -118,12 +155,13 @@ class _CommentWriter:
             '        <button type="submit" class="button small">{reply}</button>\n'
             "      </form>\n"
             "    </details>\n"
-            "    {delete}\n"
+            "    {edit}{delete}\n"
             "  </div>",
             reply=viewer["reply"],
             action=viewer["comment_action"],
             csrf=self.csrf_input,
             pk=comment.pk,
             section=comment.section,
+            edit=edit,
             delete=delete,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .account import feed_key_create, feed_key_revoke, password_change
 from .arxiv_import import arxiv_import
+from .discussion import comment_edit, comment_history
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
 from .imports import import_papers
@@ -42,6 +43,8 @@ __all__ = [
     "bookmark",
     "comment_create",
     "comment_delete",
+    "comment_edit",
+    "comment_history",
     "entry_status",
     "feed_key_create",
     "feed_key_revoke",

@@ -117,6 +117,9 @@ MATRIX: dict[tuple[str, str, str], Row] = {
     ("comment-detail", "PATCH", "draft"):   (401,  404,  200,  404,  404,  401,  401),
     ("comment-detail", "DELETE", "published"): (401, 403, 204, 403,  204,  401,  401),
     ("comment-detail", "DELETE", "draft"):  (401,  404,  204,  404,  404,  401,  401),
+    # A comment's earlier texts: its author and organizers.
+    ("comment-revisions", "GET", "published"): (401, 403, 200, 403, 200,  401,  401),
+    ("comment-revisions", "GET", "draft"):  (401,  404,  200,  404,  404,  401,  401),
     # Members: public profiles for everyone; `me` is the signed-in member's own.
     ("member-list", "GET", "-"):            (200,  200,  200,  200,  200,  401,  401),
     ("member-detail", "GET", "-"):          (200,  200,  200,  200,  200,  401,  401),
@@ -306,6 +309,7 @@ def url_for(route: str, target: str, world: World) -> str:
         "review-unpublish": {"pk": review.pk},
         "review-revisions": {"pk": review.pk},
         "comment-detail": {"pk": comment.pk},
+        "comment-revisions": {"pk": comment.pk},
         "member-detail": {"username": profile.username},
         "cohort-detail": {"slug": world.reading_list.cohort.slug},
         "readinglist-detail": {"slug": world.reading_list.slug},

@@ -32,7 +32,8 @@ PUBLIC_PREFIXES = (
     "/api/experiments/",
     "/api/runs/",
 )
-SELF_ONLY_PATHS = ("/api/members/me/",)
+# A comment's earlier texts: its author's and organizers' alone.
+SELF_ONLY_PATHS = ("/api/members/me/", "/api/comments/{id}/revisions/")
 SELF_ONLY_PREFIXES = ("/api/tokens/", "/api/bookmarks/", "/api/reading-status/")
 
 

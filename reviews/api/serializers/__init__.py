@@ -26,6 +26,7 @@ from .members import (
 )
 from .reviews import (
     CommentEditSerializer,
+    CommentRevisionSerializer,
     CommentSerializer,
     PaperSerializer,
     ReviewEditSerializer,
@@ -40,6 +41,7 @@ __all__ = [
     "BookmarkSerializer",
     "CohortSerializer",
     "CommentEditSerializer",
+    "CommentRevisionSerializer",
     "CommentSerializer",
     "EntrySerializer",
     "EntryStatusSerializer",

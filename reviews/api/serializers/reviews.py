@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from reviews import sections
 from reviews.enums import Section
-from reviews.models import Comment, Paper, Review, ReviewRevision
+from reviews.models import Comment, CommentRevision, Paper, Review, ReviewRevision
 
 from .fast import FastListSerializer
 from .fields import ModelSerializer, StrictCharField, TagListField, markdown_field
@@ -128,8 +128,9 @@ class CommentSerializer(ModelSerializer):
             "body_html",
             "created_at",
             "updated_at",
+            "edited_at",
         ]
-        read_only_fields = ["body_html", "created_at", "updated_at"]
+        read_only_fields = ["body_html", "created_at", "updated_at", "edited_at"]
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -147,6 +148,15 @@ class CommentSerializer(ModelSerializer):
         if parent is not None and review is not None and parent.review_id != review.pk:
             raise serializers.ValidationError({"parent": [_("That comment is on another review.")]})
         return attrs
+
+
+class CommentRevisionSerializer(ModelSerializer):
+    """A comment's text before one of its author's edits."""
+
+    class Meta:
+        model = CommentRevision
+        list_serializer_class = FastListSerializer
+        fields = ["body", "written_at", "replaced_at"]
 
 
 class CommentEditSerializer(CommentSerializer):

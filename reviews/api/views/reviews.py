@@ -252,3 +252,16 @@ class CommentViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Comment) -> None:
         services.comment_delete(comment=instance, by=self.request.user)
+
+    @extend_schema(responses=serializers.CommentRevisionSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[permissions.MemberOnly],
+    )
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        """The comment's earlier texts, newest first: for its author and organizers."""
+        revisions = selectors.comment_revisions(comment=self.get_object(), viewer=request.user)
+        return Response(serializers.CommentRevisionSerializer(revisions, many=True).data)
