@@ -45,5 +45,6 @@ def validate_markdown_size(value: str) -> None:
         raise ValidationError(
             _("This section is %(size)d KB; the limit is %(limit)d KB."),
             code="too_long",
-            params={"size": size // 1024, "limit": MAX_SOURCE_BYTES // 1024},
+            # Rounded up: a text just over the limit must not read "100 KB; the limit is 100 KB".
+            params={"size": -(-size // 1024), "limit": MAX_SOURCE_BYTES // 1024},
         )

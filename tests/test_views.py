@@ -477,7 +477,7 @@ def test_review_editor_section_over_100_kb_is_400_and_not_saved(
     )
 
     assert response.status_code == 400
-    assert "This section is 117 KB; the limit is 100 KB." in html(response)
+    assert "This section is 118 KB; the limit is 100 KB." in html(response)
     assert Review.objects.filter(paper=paper).count() == 0
 
 

@@ -294,14 +294,20 @@ def review_preview(request: HttpRequest) -> HttpResponse:
         (s for s in Section.values if s in request.POST), ""
     )
     if name not in Section.values or name not in request.POST:
-        return HttpResponse(_("Nothing to preview."), status=400)
+        return _preview_error(request, _("Nothing to preview."))
     section, text = Section(name), request.POST[name]
     try:
         validate_markdown_size(text)
     except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=400)
+        return _preview_error(request, " ".join(error.messages))
     html = render_markdown(text.replace("\x00", ""), id_prefix=f"preview-{section.value}-")
     return render(request, "reviews/partials/preview.html", {"html": html})
+
+
+def _preview_error(request: HttpRequest, message: str) -> HttpResponse:
+    """Why the preview cannot render; the editor shows it in place of the preview."""
+    context = {"message": message}
+    return render(request, "reviews/partials/preview_error.html", context, status=400)
 
 
 def review_page(

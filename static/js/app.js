@@ -106,3 +106,49 @@
     body.focus();
   });
 })();
+
+// ---- The editor's preview says why it cannot render (issue 12) ----------------------------
+// A section the server refuses (over the size limit) comes back as a 400 holding the reason,
+// which takes the preview's place; a server error or a lost connection gets the message the
+// page carries (translated) instead of a preview that silently stays blank or stale.
+(function () {
+  "use strict";
+
+  function isPreview(element) {
+    return Boolean(element && element.matches && element.matches(".editor-preview .preview"));
+  }
+
+  function say(preview, attribute) {
+    var form = preview.closest("form");
+    var note = document.createElement("p");
+    note.className = "preview-error";
+    note.setAttribute("role", "alert");
+    note.textContent = (form && form.getAttribute(attribute)) || "";
+    preview.replaceChildren(note);
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!isPreview(detail.target)) {
+      return;
+    }
+    if (detail.xhr.status === 400) {
+      // The server's reason, rendered (and escaped) by its template.
+      detail.shouldSwap = true;
+      detail.isError = false;
+    } else if (detail.xhr.status >= 400) {
+      detail.shouldSwap = false;
+      detail.isError = false; // handled here: said on the page
+      say(detail.target, "data-preview-failed");
+    }
+  });
+
+  function offline(event) {
+    if (isPreview(event.detail.target)) {
+      say(event.detail.target, "data-preview-offline");
+    }
+  }
+
+  document.addEventListener("htmx:sendError", offline);
+  document.addEventListener("htmx:timeout", offline);
+})();
