@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -217,6 +218,25 @@ def test_review_with_runs_downloads_a_hugo_bundle(korean_review: Review) -> None
         f"## 데모 실험\n\n![grokking #{run.pk}]({figure})\n\n"
         "**재현됨** — Validation accuracy jumps late.\n"
     )
+
+
+def _download_link(review: Review) -> str:
+    page = Client().get(review.get_absolute_url()).content.decode()
+    href = reverse("review_export", args=[review.pk])
+    return re.search(rf'<a href="{href}" download>([^<]*)</a>', page).group(1)
+
+
+def test_download_link_names_what_it_downloads(korean_review: Review) -> None:
+    url = reverse("review_export", args=[korean_review.pk])
+    add_run(korean_review, status=RunStatus.FAILED)
+    assert _download_link(korean_review) == "Download for a blog (Markdown)"
+    assert Client().get(url)["Content-Type"] == "text/markdown; charset=utf-8"
+
+    lost = add_run(korean_review)
+    default_storage.delete(lost.figure.name)
+    # The figure's file is gone, yet the label and the download agree: a ZIP.
+    assert _download_link(korean_review) == "Download for a blog (Markdown + figures, ZIP)"
+    assert Client().get(url)["Content-Type"] == "application/zip"
 
 
 def test_bundle_is_the_same_bytes_each_time(korean_review: Review) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -143,11 +144,20 @@ def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
     return "\n".join(parts)
 
 
-def run_figures(review: Review) -> list[Figure]:
-    """Figures of the review's succeeded runs, oldest first; a missing file is left out."""
-    runs = review.runs.filter(status=RunStatus.SUCCEEDED).exclude(figure="").defer("series")
+def bundles_figures(runs: Iterable[ExperimentRun]) -> bool:
+    """Whether the blog download is a ZIP (a Hugo page bundle): a finished run has a figure.
+
+    The review page labels its download link with this, so the label names what comes.
+    """
+    return any(run.status == RunStatus.SUCCEEDED and run.figure for run in runs)
+
+
+def run_figures(runs: Iterable[ExperimentRun]) -> list[Figure]:
+    """Figures of the finished runs, in the order given; a missing file is left out."""
     figures = []
-    for run in runs.order_by("created_at", "pk"):
+    for run in runs:
+        if not (run.status == RunStatus.SUCCEEDED and run.figure):
+            continue
         try:
             with run.figure.open("rb") as stored:
                 svg = stored.read()
@@ -160,11 +170,17 @@ def run_figures(review: Review) -> list[Figure]:
 
 
 def review_download(review: Review) -> Download:
-    """``<slug>.md``, or ``<slug>.zip`` (a Hugo page bundle) when the review has figures."""
+    """``<slug>.md``, or ``<slug>.zip`` (a Hugo page bundle) when a finished run has a figure."""
     slug = post_slug(review)
-    figures = run_figures(review)
+    runs = list(
+        review.runs.filter(status=RunStatus.SUCCEEDED)
+        .exclude(figure="")
+        .defer("series")
+        .order_by("created_at", "pk")
+    )
+    figures = run_figures(runs)
     text = review_markdown(review, figures)
-    if not figures:
+    if not bundles_figures(runs):
         return Download(f"{slug}.md", "text/markdown; charset=utf-8", text.encode())
     buffer = io.BytesIO()
     stamp = timezone.localtime(post_date(review)).timetuple()[:6]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import experiments, selectors
 from ..enums import RunStatus
+from ..exports.markdown import bundles_figures
 from ..forms import RunForm, run_form
 from ..models import ExperimentRun, Member, Review
 from ..services import runs as run_services
@@ -39,7 +40,8 @@ def review_runs_context(
         run.demo = _demo(run.experiment)
     if form is None and can_launch(request.user):
         form = run_form(arxiv_id=review.paper.arxiv_id)
-    return {"runs": runs, "run_form": form}
+    # The blog download becomes a ZIP once a run has a figure; its link says which.
+    return {"runs": runs, "run_form": form, "blog_bundle": bundles_figures(runs)}
 
 
 def _demo(slug: str) -> experiments.Experiment | None:
