@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -24,6 +25,11 @@ from ..models import ReadingList
 from ..services.imports import papers_import, papers_import_preview
 
 UPLOAD_SUFFIXES = (".bib", ".bibtex", ".txt")
+
+
+def _upload_help() -> str:
+    # Formatted when shown, in the reader's language; at import it would always be English.
+    return _(".bib or .txt, UTF-8, up to %(size)d KB.") % {"size": MAX_IMPORT_BYTES // 1024}
 
 
 class PaperImportForm(forms.Form):
@@ -45,8 +51,7 @@ class PaperImportForm(forms.Form):
         label=gettext_lazy("…or a file"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
-        help_text=gettext_lazy(".bib or .txt, UTF-8, up to %(size)d KB.")
-        % {"size": MAX_IMPORT_BYTES // 1024},
+        help_text=lazy(_upload_help, str)(),
     )
     reading_list = forms.ModelChoiceField(
         label=gettext_lazy("Reading list"),
