@@ -359,6 +359,11 @@ class ReviewRevision(models.Model):
     core_algorithm = models.TextField(blank=True)
     results = models.TextField(blank=True)
     thoughts = models.TextField(blank=True)
+    # Rendered when it was published, by the renderer that rendered the review then.
+    introduction_html = models.TextField(editable=False, blank=True)
+    core_algorithm_html = models.TextField(editable=False, blank=True)
+    results_html = models.TextField(editable=False, blank=True)
+    thoughts_html = models.TextField(editable=False, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -372,6 +377,13 @@ class ReviewRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("review_revision", args=[self.review_id, self.number])
+
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(key, label, html) for the four sections as they were published, in order."""
+        return [(s.value, s.label, getattr(self, s.html_field)) for s in Section]
 
 
 class Comment(models.Model):

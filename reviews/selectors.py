@@ -202,7 +202,9 @@ def review_for_page(
     comments = Comment.objects.select_related("author").defer("body").order_by("created_at", "pk")
     revisions = ReviewRevision.objects.order_by("-number")
     if full_revisions:
-        revisions = revisions.select_related("published_by")
+        # The history page diffs the sources; each revision's HTML is for its own page.
+        html = [f"{key}_html" for key in SECTION_SOURCES]
+        revisions = revisions.select_related("published_by").defer(*html)
     else:
         revisions = revisions.only("review", "number")
     return (
@@ -216,6 +218,19 @@ def review_for_page(
         )
         .get(pk=pk)
     )
+
+
+def review_revision(*, pk: int, number: int, user: Member | AnonymousUser) -> ReviewRevision:
+    """One published revision of a review the user may read, with its rendered sections;
+    `revision.numbers` lists every revision number of the review, newest first."""
+    revision = (
+        ReviewRevision.objects.filter(review__in=reviews_visible_to(user))
+        .select_related("review__paper", "review__author", "published_by")
+        .get(review_id=pk, number=number)
+    )
+    numbers = ReviewRevision.objects.filter(review_id=pk).order_by("-number")
+    revision.numbers = list(numbers.values_list("number", flat=True))
+    return revision
 
 
 def comment_threads(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:

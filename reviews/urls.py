@@ -34,6 +34,7 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/export/", views.review_export, name="review_export"),
     path("reviews/<int:pk>/history/", views.review_history, name="review_history"),
+    path("reviews/<int:pk>/revisions/<int:number>/", views.review_revision, name="review_revision"),
     path("reviews/<int:pk>/unpublish/", views.review_unpublish, name="review_unpublish"),
     path("reviews/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),

@@ -3,16 +3,18 @@ earlier text, published revisions read rendered, and the author's working copy."
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from reviews import services
-from reviews.models import Comment, Member
+from reviews.models import Comment, Member, Review, ReviewRevision
 from tests.factories import MemberFactory, make_comment, make_review
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +265,83 @@ def test_api_comment_patch_bad_body_is_400_and_changes_nothing(member: Member, b
     assert "body" in response.json()
     comment.refresh_from_db()
     assert (comment.body, comment.edited_at, comment.revisions.count()) == ("Old.", None, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Published revisions, read rendered
+# --------------------------------------------------------------------------------------------
+
+
+def publish_again(review: Review, **changes: str) -> Review:
+    content = services.ReviewContent.from_review(review)
+    content = services.ReviewContent(**{**vars(content), **changes})
+    return services.review_save(
+        review=review, by=review.author, content=content, expected_version=review.version
+    )
+
+
+def test_revision_keeps_html_rendered_at_publish() -> None:
+    review = make_review(introduction="First $x^2$ **bold**.")
+    review = publish_again(review, introduction="Second.")
+    first, second = review.revisions.order_by("number")
+    assert "<strong>bold</strong>" in first.introduction_html
+    assert "<math" in first.introduction_html
+    assert second.introduction_html == review.introduction_html == "<p>Second.</p>"
+    assert second.results_html == review.results_html
+
+
+def test_revision_page_shows_that_revision_rendered(member: Member) -> None:
+    review = make_review(thoughts="Old **opinion**.")
+    review = publish_again(review, thoughts="New opinion.")
+    client = client_of(member)
+
+    old = page_of(client.get(reverse("review_revision", args=[review.pk, 1])))
+    new = page_of(client.get(reverse("review_revision", args=[review.pk, 2])))
+
+    assert "Old <strong>opinion</strong>." in section_html(old, "thoughts")
+    assert "not the latest" in old
+    assert f'href="{reverse("review_revision", args=[review.pk, 2])}" rel="next"' in old
+    assert "<p>New opinion.</p>" in section_html(new, "thoughts")
+    assert "not the latest" not in new
+    assert f'href="{reverse("review_revision", args=[review.pk, 1])}" rel="prev"' in new
+
+
+def test_revision_page_unknown_number_is_404(member: Member) -> None:
+    review = make_review()
+    response = client_of(member).get(reverse("review_revision", args=[review.pk, 9]))
+    assert response.status_code == 404
+
+
+def test_revision_of_unpublished_review_is_its_authors_alone(member: Member) -> None:
+    review = make_review()
+    services.review_unpublish(review=review, by=review.author)
+    url = reverse("review_revision", args=[review.pk, 1])
+    assert client_of(review.author).get(url).status_code == 200
+    assert client_of(member).get(url).status_code == 404
+    assert Client().get(url).status_code == 404
+
+
+def test_history_links_each_revision_to_its_page(member: Member) -> None:
+    review = publish_again(make_review(), tldr="Changed.")
+    page = page_of(client_of(member).get(reverse("review_history", args=[review.pk])))
+    for number in (1, 2):
+        assert f'href="{reverse("review_revision", args=[review.pk, number])}"' in page
+
+
+def test_api_revisions_carry_their_html(member: Member) -> None:
+    review = make_review(results="**72.55**")
+    response = api_client(member).get(reverse("review-revisions", kwargs={"pk": review.pk}))
+    assert response.json()[0]["results_html"] == "<p><strong>72.55</strong></p>"
+
+
+def test_revision_html_migration_fills_existing_revisions() -> None:
+    review = make_review(introduction="Filled $y$ *in*.", thoughts="")
+    ReviewRevision.objects.update(introduction_html="", core_algorithm_html="")
+    migration = importlib.import_module("reviews.migrations.0013_revision_html")
+
+    migration.render_revisions(django_apps, None)
+
+    revision = ReviewRevision.objects.get(review=review)
+    assert revision.introduction_html == review.introduction_html
+    assert revision.core_algorithm_html == review.core_algorithm_html
+    assert revision.thoughts_html == ""

@@ -158,6 +158,9 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     ("review_detail", "GET", "draft"): (404, 404, 200, 404, 404),
     ("review_history", "GET", "published"): (200, 200, 200, 200, 200),
     ("review_history", "GET", "draft"): (404, 404, 200, 404, 404),
+    # A published revision read rendered; the world's draft was never published (no r1).
+    ("review_revision", "GET", "published"): (200, 200, 200, 200, 200),
+    ("review_revision", "GET", "draft"): (404, 404, 404, 404, 404),
     ("review_unpublish", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
     ("review_unpublish", "POST", "published"): (
         LOGIN,
@@ -391,6 +394,7 @@ def url_for(route: str, target: str, world: World) -> str:
         "review_edit": [paper.pk],
         "review_detail": [review.pk],
         "review_history": [review.pk],
+        "review_revision": [review.pk, 1],
         "review_unpublish": [review.pk],
         "comment_create": [review.pk],
         "comment_delete": [world.comment.pk],
@@ -659,7 +663,7 @@ def test_members_only_serves_members_as_usual(world: World, settings: Any) -> No
         expected = format_expected(row[ROLES.index("member")], world, "member")
         assert (url, outcome(client.get(url), url)) == (url, expected)
         pages += expected == 200
-    assert pages == 35
+    assert pages == 36
 
 
 def test_members_only_login_redirect_keeps_query_string(world: World, settings: Any) -> None:

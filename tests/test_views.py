@@ -591,7 +591,8 @@ def test_review_history_diff_shows_added_and_removed_lines(
 ) -> None:
     page = html(client.get(reverse("review_history", args=[two_revisions.pk])))
 
-    assert "<h2>r1 → r2</h2>" in page
+    revisions = f"/reviews/{two_revisions.pk}/revisions"
+    assert f'<h2><a href="{revisions}/1/">r1</a> → <a href="{revisions}/2/">r2</a></h2>' in page
     assert '<span class="diff-del">-line two</span>' in page
     assert '<span class="diff-add">+line three</span>' in page
     assert '<span class="diff-same"> line one</span>' in page
@@ -861,7 +862,7 @@ def test_every_page_has_no_inline_script_or_style(world: World) -> None:
     pages = world_pages(world)
     problems = {(role, url): inline_code(html(client.get(url))) for role, url, client in pages}
     assert {page: found for page, found in problems.items() if found} == {}
-    assert len(pages) == 77
+    assert len(pages) == 81
 
 
 def test_error_and_partial_pages_have_no_inline_script_or_style(

@@ -168,6 +168,8 @@ def _keep_revision(*, review: Review, by: Member, content: ReviewContent) -> Non
         number=number,
         published_by=by,
         **{k: getattr(content, k) for k in ("tldr", *Section.values)},
+        # The review's HTML was rendered from this content as it was saved.
+        **{s.html_field: getattr(review, s.html_field) for s in Section},
     )
     review_changed(review=review)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .account import feed_key_create, feed_key_revoke, password_change
 from .arxiv_import import arxiv_import
-from .discussion import comment_edit, comment_history
+from .discussion import comment_edit, comment_history, review_revision
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
 from .imports import import_papers
@@ -67,6 +67,7 @@ __all__ = [
     "review_export",
     "review_history",
     "review_preview",
+    "review_revision",
     "review_unpublish",
     "run_cancel",
     "run_config_fields",

@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import selectors, services
 from ..forms import CommentEditForm
-from ..models import Comment
+from ..models import Comment, ReviewRevision
 
 
 def _visible_comment(request: HttpRequest, pk: int) -> Comment:
@@ -59,3 +59,23 @@ def comment_history(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(str(refused), status=403)
     context = {"comment": comment, "review": comment.review, "revisions": revisions}
     return render(request, "reviews/comment_history.html", context)
+
+
+@require_GET
+def review_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One published revision read as it was rendered when it was published."""
+    try:
+        revision = selectors.review_revision(pk=pk, number=number, user=request.user)
+    except ReviewRevision.DoesNotExist:
+        raise Http404 from None
+    numbers = revision.numbers
+    at = numbers.index(revision.number)
+    context = {
+        "revision": revision,
+        "review": revision.review,
+        "paper": revision.review.paper,
+        "latest": numbers[0],
+        "newer": numbers[at - 1] if at > 0 else None,
+        "older": numbers[at + 1] if at + 1 < len(numbers) else None,
+    }
+    return render(request, "reviews/review_revision.html", context)

@@ -103,7 +103,14 @@ class ReviewRevisionSerializer(ModelSerializer):
     class Meta:
         model = ReviewRevision
         list_serializer_class = FastListSerializer
-        fields = ["number", "tldr", *sections.KEYS, "published_by", "created_at"]
+        fields = [
+            "number",
+            "tldr",
+            *sections.KEYS,
+            *sections.HTML_FIELDS,
+            "published_by",
+            "created_at",
+        ]
 
 
 class CommentSerializer(ModelSerializer):
