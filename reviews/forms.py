@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from . import experiments
 from .arxiv_ids import strip_version
 from .enums import Language, ReadingStatus, Section
+from .experiment_texts import translate_lazy
 from .models import Member
 from .services import ReviewContent
 from .validators import validate_markdown_size
@@ -191,7 +192,7 @@ def _config_field(info: dict[str, Any]) -> forms.Field:
     # Not required: a blank field keeps the preset's value.
     common: dict[str, Any] = {
         "label": info["name"],
-        "help_text": info.get("description", ""),
+        "help_text": translate_lazy(info.get("description", "")),
         "required": False,
     }
     kind = info["type"]

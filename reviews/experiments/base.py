@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` as a message id: the English text, which the web layer translates.
+
+    The package stays free of Django, so it returns the id itself (the CLI prints English);
+    ``makemessages`` finds the ids by this name, and ``reviews.experiment_texts`` looks them
+    up in the reader's language.
+    """
+    return message
+
+
 class Verdict(enum.StrEnum):
     REPRODUCED = "reproduced"
     NOT_REPRODUCED = "not_reproduced"
@@ -59,9 +69,14 @@ class ExperimentConfig:
     """
 
     seed: int = setting(
-        0, help="First random seed; seed k of the batch is seed + k.", min=0, max=2**31 - 1
+        0,
+        help=gettext_noop("First random seed; seed k of the batch is seed + k."),
+        min=0,
+        max=2**31 - 1,
     )
-    seeds: int = setting(3, help="Seeds trained side by side in one batch.", min=1, max=64)
+    seeds: int = setting(
+        3, help=gettext_noop("Seeds trained side by side in one batch."), min=1, max=64
+    )
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}

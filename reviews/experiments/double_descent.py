@@ -35,6 +35,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     percent,
     setting,
 )
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 SLUG = "double-descent"
 TITLE = "Deep Double Descent: Where Bigger Models and More Data Hurt"
 ARXIV_ID = "1912.02292"
-CLAIM = (
+CLAIM = gettext_noop(
     "With label noise, test error peaks near the interpolation threshold (number of "
     "parameters about the number of training examples) and falls again as the model grows."
 )
@@ -53,7 +54,7 @@ CLAIM = (
 PEAK_WINDOW = 2.0  # the peak must lie within a factor of 2 of n_train
 PEAK_MARGIN = 0.10  # the peak must exceed both reference errors by at least 10 points
 MAX_TRAIN_ERROR = 0.01  # the widest model must interpolate, or the run cannot decide
-CRITERION = (
+CRITERION = gettext_noop(
     "Reproduced when the mean test error over seeds peaks at a width within a factor of 2 of "
     "the number of training examples, and that peak is at least 10 points above both the best "
     "error with at most n_train / 2 features and the error at the largest width, with every "
@@ -69,15 +70,25 @@ N_TRAIN_MAX = 1257  # the fixed training split of digits holds 1,258 examples
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
     n_train: int = setting(
-        400, help="Training examples (the interpolation threshold).", min=40, max=N_TRAIN_MAX
+        400,
+        help=gettext_noop("Training examples (the interpolation threshold)."),
+        min=40,
+        max=N_TRAIN_MAX,
     )
     label_noise: float = setting(
-        0.2, help="Fraction of training labels moved to a wrong class.", min=0.0, max=0.5
+        0.2,
+        help=gettext_noop("Fraction of training labels moved to a wrong class."),
+        min=0.0,
+        max=0.5,
     )
-    min_features: int = setting(10, help="Smallest number of random features.", min=1, max=1024)
-    max_features: int = setting(8000, help="Largest number of random features.", min=16, max=16384)
+    min_features: int = setting(
+        10, help=gettext_noop("Smallest number of random features."), min=1, max=1024
+    )
+    max_features: int = setting(
+        8000, help=gettext_noop("Largest number of random features."), min=16, max=16384
+    )
     n_widths: int = setting(
-        24, help="Widths on a log grid (n_train is always added).", min=4, max=80
+        24, help=gettext_noop("Widths on a log grid (n_train is always added)."), min=4, max=80
     )
 
     def check(self) -> dict[str, str]:

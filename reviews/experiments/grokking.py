@@ -41,6 +41,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     percent,
     setting,
 )
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 SLUG = "grokking"
 TITLE = "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets"
 ARXIV_ID = "2201.02177"
-CLAIM = (
+CLAIM = gettext_noop(
     "On small algorithmic datasets such as modular arithmetic, a network first memorises the "
     "training set and only much later, long after training accuracy is ~100%, does validation "
     "accuracy jump to ~100%; weight decay makes this generalisation happen (and sooner)."
@@ -59,7 +60,7 @@ CLAIM = (
 FIT = 0.99
 DELAY_FACTOR = 3.0
 CONTROL_MAX = 0.90
-CRITERION = (
+CRITERION = gettext_noop(
     "Steps are counted at evaluation points. Reproduced when, in the mean over seeds, the "
     "weight-decay arm reaches 99% validation accuracy at least 3x as many steps after the start "
     "as it took to reach 99% training accuracy, AND the weight-decay-0 control, trained for "
@@ -100,48 +101,57 @@ def _flops_per_example(config: Config) -> int:
 class Config(ExperimentConfig):
     model: str = setting(
         "transformer",
-        help="mlp: embeddings + one hidden layer; transformer: one layer.",
+        help=gettext_noop("mlp: embeddings + one hidden layer; transformer: one layer."),
         choices=MODELS,
     )
     operation: str = setting(
         "add",
-        help="The equation: a+b, a-b or a/b (division needs a prime modulus).",
+        help=gettext_noop("The equation: a+b, a-b or a/b (division needs a prime modulus)."),
         choices=OPERATIONS,
     )
-    modulus: int = setting(97, help="The modulus p (the paper uses the prime 97).", min=5, max=257)
+    modulus: int = setting(
+        97, help=gettext_noop("The modulus p (the paper uses the prime 97)."), min=5, max=257
+    )
     train_fraction: float = setting(
         0.3,
-        help="Fraction of all equations used for training; the rest is validation.",
+        help=gettext_noop("Fraction of all equations used for training; the rest is validation."),
         min=0.05,
         max=0.95,
     )
-    d_model: int = setting(128, help="Embedding (residual stream) width.", min=8, max=512)
-    d_mlp: int = setting(512, help="Hidden width of the MLP.", min=8, max=4096)
-    heads: int = setting(
-        4, help="Attention heads (transformer); must divide d_model.", min=1, max=16
+    d_model: int = setting(
+        128, help=gettext_noop("Embedding (residual stream) width."), min=8, max=512
     )
-    lr: float = setting(1e-3, help="AdamW learning rate.", min=1e-5, max=0.1)
+    d_mlp: int = setting(512, help=gettext_noop("Hidden width of the MLP."), min=8, max=4096)
+    heads: int = setting(
+        4, help=gettext_noop("Attention heads (transformer); must divide d_model."), min=1, max=16
+    )
+    lr: float = setting(1e-3, help=gettext_noop("AdamW learning rate."), min=1e-5, max=0.1)
     weight_decay: float = setting(
         1.0,
-        help="AdamW weight decay of the treated arm (the control arm uses 0).",
+        help=gettext_noop("AdamW weight decay of the treated arm (the control arm uses 0)."),
         min=0.01,
         max=10.0,
     )
-    beta1: float = setting(0.9, help="AdamW beta1.", min=0.0, max=0.999)
-    beta2: float = setting(0.98, help="AdamW beta2.", min=0.5, max=0.99999)
+    beta1: float = setting(0.9, help=gettext_noop("AdamW beta1."), min=0.0, max=0.999)
+    beta2: float = setting(0.98, help=gettext_noop("AdamW beta2."), min=0.5, max=0.99999)
     steps: int = setting(
-        30_000, help="Step budget (full-batch AdamW steps per member).", min=10, max=100_000
+        30_000,
+        help=gettext_noop("Step budget (full-batch AdamW steps per member)."),
+        min=10,
+        max=100_000,
     )
     eval_every: int = setting(
         100,
-        help="Evaluate every this many steps (plus log-spaced points before).",
+        help=gettext_noop("Evaluate every this many steps (plus log-spaced points before)."),
         min=1,
         max=10_000,
     )
     stop_when_grokked: bool = setting(
-        True, help="Stop once every weight-decay seed is at 99% validation accuracy."
+        True, help=gettext_noop("Stop once every weight-decay seed is at 99% validation accuracy.")
     )
-    tf32: bool = setting(False, help="Allow TF32 matrix products on CUDA (faster, less exact).")
+    tf32: bool = setting(
+        False, help=gettext_noop("Allow TF32 matrix products on CUDA (faster, less exact).")
+    )
 
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}

@@ -29,6 +29,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     percent,
     setting,
 )
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 SLUG = "lottery-ticket"
 TITLE = "The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networks"
 ARXIV_ID = "1803.03635"
-CLAIM = (
+CLAIM = gettext_noop(
+    # xgettext:no-python-format ("10% of" is no placeholder)
     "Iterative magnitude pruning with the surviving weights rewound to their original "
     "initialisation finds sparse subnetworks that train to the dense network's accuracy down "
     "to about 10% of the weights, while the same masks with a random re-initialisation fall behind."
@@ -50,7 +52,7 @@ MARGIN = 0.03  # ticket must beat re-init by at least this at the sparsest level
 MIN_DENSE_ACC = 0.90  # below this the network never learned the task: inconclusive
 NEAR_FRACTION = 0.10  # "about 10% of the weights"
 MAX_SPARSEST = 0.05  # the schedule must prune down to at most this fraction of the weights
-CRITERION = (
+CRITERION = gettext_noop(
     "Reproduced when, in the mean over seeds, the rewound ticket at the pruning level closest "
     "to 10% of weights left is within 2 points of the dense network's test accuracy, AND at the "
     "sparsest level (at most 5% of weights left) the ticket beats the randomly re-initialised "
@@ -89,26 +91,35 @@ def schedule(config: Config) -> list[float]:
 
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
-    hidden1: int = setting(300, help="Width of the first hidden layer.", min=16, max=2048)
-    hidden2: int = setting(100, help="Width of the second hidden layer.", min=16, max=2048)
+    hidden1: int = setting(
+        300, help=gettext_noop("Width of the first hidden layer."), min=16, max=2048
+    )
+    hidden2: int = setting(
+        100, help=gettext_noop("Width of the second hidden layer."), min=16, max=2048
+    )
     rounds: int = setting(
-        15, help="Pruning rounds after the dense run (each trains both arms).", min=1, max=40
+        15,
+        help=gettext_noop("Pruning rounds after the dense run (each trains both arms)."),
+        min=1,
+        max=40,
     )
     prune_rate: float = setting(
         0.2,
-        help="Fraction of the remaining hidden-layer weights pruned per round.",
+        help=gettext_noop("Fraction of the remaining hidden-layer weights pruned per round."),
         min=0.05,
         max=0.9,
     )
     output_prune_rate: float = setting(
         0.1,
-        help="Fraction of the remaining output-layer weights pruned per round.",
+        help=gettext_noop("Fraction of the remaining output-layer weights pruned per round."),
         min=0.0,
         max=0.9,
     )
-    epochs: int = setting(10, help="Training epochs per round and arm.", min=1, max=200)
-    batch_size: int = setting(60, help="Minibatch size.", min=8, max=1024)
-    lr: float = setting(1.2e-3, help="Adam learning rate.", min=1e-5, max=0.1)
+    epochs: int = setting(
+        10, help=gettext_noop("Training epochs per round and arm."), min=1, max=200
+    )
+    batch_size: int = setting(60, help=gettext_noop("Minibatch size."), min=8, max=1024)
+    lr: float = setting(1.2e-3, help=gettext_noop("Adam learning rate."), min=1e-5, max=0.1)
 
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}

@@ -24,6 +24,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     percent,
     setting,
 )
@@ -31,12 +32,12 @@ from reviews.experiments.base import (
 SLUG = "mixup"
 TITLE = "mixup: Beyond Empirical Risk Minimization"
 ARXIV_ID = "1710.09412"
-CLAIM = (
+CLAIM = gettext_noop(
     "Training on mixup's convex combinations of examples and labels is far more robust to "
     "corrupted labels than plain training (ERM), which memorises them."
 )
 MARGIN = 0.05
-CRITERION = (
+CRITERION = gettext_noop(
     "Reproduced when mixup's final test accuracy beats ERM's by at least 5 points in the mean "
     "over seeds and mixup is ahead in every seed. Not reproduced when mixup is not ahead in the "
     "mean; otherwise (or if ERM never reached 50% test accuracy) inconclusive."
@@ -48,16 +49,23 @@ SPLIT_SEED = 0
 
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
-    width: int = setting(512, help="Width of the two hidden layers.", min=8, max=4096)
-    epochs: int = setting(30, help="Training epochs.", min=1, max=2000)
-    batch_size: int = setting(64, help="Minibatch size.", min=8, max=1024)
-    lr: float = setting(0.05, help="SGD learning rate (momentum 0.9).", min=1e-4, max=2.0)
-    weight_decay: float = setting(1e-4, help="L2 weight decay.", min=0.0, max=0.1)
-    alpha: float = setting(8.0, help="mixup's Beta(alpha, alpha) parameter.", min=0.01, max=32.0)
-    label_noise: float = setting(
-        0.4, help="Fraction of training labels moved to another class.", min=0.0, max=0.8
+    width: int = setting(512, help=gettext_noop("Width of the two hidden layers."), min=8, max=4096)
+    epochs: int = setting(30, help=gettext_noop("Training epochs."), min=1, max=2000)
+    batch_size: int = setting(64, help=gettext_noop("Minibatch size."), min=8, max=1024)
+    lr: float = setting(
+        0.05, help=gettext_noop("SGD learning rate (momentum 0.9)."), min=1e-4, max=2.0
     )
-    eval_every: int = setting(2, help="Epochs between evaluations.", min=1, max=100)
+    weight_decay: float = setting(1e-4, help=gettext_noop("L2 weight decay."), min=0.0, max=0.1)
+    alpha: float = setting(
+        8.0, help=gettext_noop("mixup's Beta(alpha, alpha) parameter."), min=0.01, max=32.0
+    )
+    label_noise: float = setting(
+        0.4,
+        help=gettext_noop("Fraction of training labels moved to another class."),
+        min=0.0,
+        max=0.8,
+    )
+    eval_every: int = setting(2, help=gettext_noop("Epochs between evaluations."), min=1, max=100)
 
     def check(self) -> dict[str, str]:
         if self.seeds * self.epochs * self.width > 64 * 2000 * 512:

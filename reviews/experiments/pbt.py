@@ -44,6 +44,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     setting,
 )
 
@@ -53,13 +54,13 @@ if TYPE_CHECKING:
 SLUG = "pbt"
 TITLE = "Population Based Training of Neural Networks"
 ARXIV_ID = "1711.09846"
-CLAIM = (
+CLAIM = gettext_noop(
     "Population Based Training (train a population in parallel; periodically the worst members "
     "copy the weights and hyperparameters of the best and perturb the hyperparameters) finds "
     "better models than random search with the same compute, because it discovers a "
     "hyperparameter schedule instead of one fixed value."
 )
-CRITERION = (
+CRITERION = gettext_noop(
     "Reproduced if on both tasks PBT beats random search (same population, same steps) in the "
     "median over seeds by a margin: toy: population-best true Q at the end higher by at least "
     "0.05 (Q max 1.2); neural: test excess MSE of the validation-best member at most 0.8x random "
@@ -81,48 +82,73 @@ ARMS = ("pbt", "random")
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
     population: int = setting(
-        8, help="Members per population (PBT and random search alike).", min=4, max=64
+        8, help=gettext_noop("Members per population (PBT and random search alike)."), min=4, max=64
     )
     truncation: float = setting(
         0.2,
-        help="Fraction replaced at each exploit (bottom) and copied from (top).",
+        help=gettext_noop("Fraction replaced at each exploit (bottom) and copied from (top)."),
         min=0.05,
         max=0.5,
     )
     resample_prob: float = setting(
         0.25,
-        help="Chance that explore resamples a hyperparameter instead of scaling it.",
+        help=gettext_noop("Chance that explore resamples a hyperparameter instead of scaling it."),
         min=0.0,
         max=1.0,
     )
     toy_steps: int = setting(
-        200, help="Gradient-ascent steps on the toy problem.", min=8, max=20_000
+        200, help=gettext_noop("Gradient-ascent steps on the toy problem."), min=8, max=20_000
     )
-    toy_ready: int = setting(4, help="Toy steps between exploit/explore rounds.", min=1, max=1_000)
+    toy_ready: int = setting(
+        4, help=gettext_noop("Toy steps between exploit/explore rounds."), min=1, max=1_000
+    )
     toy_lr: float = setting(
-        0.01, help="Step size of gradient ascent on the toy surrogate.", min=1e-4, max=0.4
+        0.01,
+        help=gettext_noop("Step size of gradient ascent on the toy surrogate."),
+        min=1e-4,
+        max=0.4,
     )
-    steps: int = setting(1000, help="SGD steps per member on the neural task.", min=20, max=100_000)
+    steps: int = setting(
+        1000, help=gettext_noop("SGD steps per member on the neural task."), min=20, max=100_000
+    )
     ready: int = setting(
-        100, help="Neural steps between evaluations / exploit rounds.", min=5, max=10_000
+        100,
+        help=gettext_noop("Neural steps between evaluations / exploit rounds."),
+        min=5,
+        max=10_000,
     )
-    dim: int = setting(8, help="Input dimension of the teacher-student regression.", min=2, max=256)
-    teacher_width: int = setting(8, help="Hidden width of the random teacher MLP.", min=2, max=1024)
+    dim: int = setting(
+        8, help=gettext_noop("Input dimension of the teacher-student regression."), min=2, max=256
+    )
+    teacher_width: int = setting(
+        8, help=gettext_noop("Hidden width of the random teacher MLP."), min=2, max=1024
+    )
     width: int = setting(
-        32, help="Hidden width of the student MLP (two tanh layers).", min=4, max=1024
+        32, help=gettext_noop("Hidden width of the student MLP (two tanh layers)."), min=4, max=1024
     )
-    batch: int = setting(16, help="Fresh noisy examples per SGD step.", min=1, max=1024)
+    batch: int = setting(
+        16, help=gettext_noop("Fresh noisy examples per SGD step."), min=1, max=1024
+    )
     noise: float = setting(
-        1.0, help="Std of the Gaussian noise on training/validation targets.", min=0.0, max=10.0
+        1.0,
+        help=gettext_noop("Std of the Gaussian noise on training/validation targets."),
+        min=0.0,
+        max=10.0,
     )
     momentum: float = setting(
-        0.9, help="SGD momentum (its buffer is copied on exploit).", min=0.0, max=0.99
+        0.9, help=gettext_noop("SGD momentum (its buffer is copied on exploit)."), min=0.0, max=0.99
     )
     val_size: int = setting(
-        512, help="Noisy validation examples per seed (PBT's fitness).", min=32, max=20_000
+        512,
+        help=gettext_noop("Noisy validation examples per seed (PBT's fitness)."),
+        min=32,
+        max=20_000,
     )
     test_size: int = setting(
-        1024, help="Noiseless test examples per seed (the reported score).", min=32, max=20_000
+        1024,
+        help=gettext_noop("Noiseless test examples per seed (the reported score)."),
+        min=32,
+        max=20_000,
     )
 
     def check(self) -> dict[str, str]:

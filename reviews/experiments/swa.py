@@ -28,6 +28,7 @@ from reviews.experiments.base import (
     Series,
     StopCheck,
     Verdict,
+    gettext_noop,
     percent,
     setting,
 )
@@ -38,13 +39,13 @@ if TYPE_CHECKING:
 SLUG = "swa"
 TITLE = "Averaging Weights Leads to Wider Optima and Better Generalization"
 ARXIV_ID = "1803.05407"
-CLAIM = (
+CLAIM = gettext_noop(
     "Averaging the weights that SGD visits with a high constant learning rate (SWA) gives a "
     "solution that generalises better than those SGD iterates and lies in a wider optimum."
 )
 ACC_MARGIN = 0.005
 RISE_RATIO = 0.8
-CRITERION = (
+CRITERION = gettext_noop(
     "Reproduced when, in the mean over seeds, SWA's final test accuracy beats the mean of the SGD "
     "iterates it averaged by at least 0.5 points and is not below the final SGD iterate, AND the "
     "training loss of SWA rises at most 0.8x as much as the final SGD iterate's under random "
@@ -58,25 +59,42 @@ NOISE_SEED = 0
 
 @dataclass(frozen=True)
 class Config(ExperimentConfig):
-    width: int = setting(256, help="Width of the two hidden layers.", min=8, max=4096)
-    epochs: int = setting(40, help="Training epochs in all (SGD, then SWA).", min=4, max=2000)
-    swa_start: float = setting(
-        0.5, help="Fraction of the epochs after which weights are averaged.", min=0.1, max=0.9
+    width: int = setting(256, help=gettext_noop("Width of the two hidden layers."), min=8, max=4096)
+    epochs: int = setting(
+        40, help=gettext_noop("Training epochs in all (SGD, then SWA)."), min=4, max=2000
     )
-    batch_size: int = setting(64, help="Minibatch size.", min=8, max=1024)
-    lr: float = setting(0.1, help="SGD learning rate before SWA starts.", min=1e-4, max=2.0)
-    swa_lr: float = setting(0.1, help="Constant learning rate while averaging.", min=1e-4, max=2.0)
-    weight_decay: float = setting(5e-4, help="L2 weight decay.", min=0.0, max=0.1)
+    swa_start: float = setting(
+        0.5,
+        help=gettext_noop("Fraction of the epochs after which weights are averaged."),
+        min=0.1,
+        max=0.9,
+    )
+    batch_size: int = setting(64, help=gettext_noop("Minibatch size."), min=8, max=1024)
+    lr: float = setting(
+        0.1, help=gettext_noop("SGD learning rate before SWA starts."), min=1e-4, max=2.0
+    )
+    swa_lr: float = setting(
+        0.1, help=gettext_noop("Constant learning rate while averaging."), min=1e-4, max=2.0
+    )
+    weight_decay: float = setting(5e-4, help=gettext_noop("L2 weight decay."), min=0.0, max=0.1)
     label_noise: float = setting(
-        0.2, help="Fraction of training labels moved to another class.", min=0.0, max=0.8
+        0.2,
+        help=gettext_noop("Fraction of training labels moved to another class."),
+        min=0.0,
+        max=0.8,
     )
     radius: float = setting(
-        0.5, help="Largest perturbation, relative to each unit's weight norm.", min=0.01, max=5.0
+        0.5,
+        help=gettext_noop("Largest perturbation, relative to each unit's weight norm."),
+        min=0.01,
+        max=5.0,
     )
     directions: int = setting(
-        4, help="Random directions per seed for the width probe.", min=1, max=64
+        4, help=gettext_noop("Random directions per seed for the width probe."), min=1, max=64
     )
-    radius_points: int = setting(11, help="Radii probed from 0 to radius.", min=3, max=101)
+    radius_points: int = setting(
+        11, help=gettext_noop("Radii probed from 0 to radius."), min=3, max=101
+    )
 
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}

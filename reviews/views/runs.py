@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import experiments, selectors
 from ..enums import RunStatus
+from ..experiment_texts import translate
 from ..exports.markdown import bundles_figures
 from ..forms import RunForm, run_form
 from ..models import ExperimentRun, Member, Review
@@ -156,7 +157,7 @@ def _config_rows(run: ExperimentRun, demo: experiments.Experiment | None) -> lis
         {
             "name": name,
             "value": run.config[name],
-            "help": helps.get(name, ""),
+            "help": translate(helps.get(name, "")),
             "changed": bool(preset_values) and preset_values.get(name) != run.config[name],
         }
         for name in order

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from reviews import experiments
 from reviews.enums import RunStatus, RunVerdict
+from reviews.experiment_texts import config_schema, translate
 from reviews.models import ExperimentRun, Review
 from reviews.services.runs import run_can_cancel
 
@@ -68,6 +69,13 @@ class ObjectField(serializers.Field):
         return finite(value)
 
 
+class TranslatedCharField(serializers.CharField):
+    """A demo's message id (``reviews.experiments`` has no Django), in the request's language."""
+
+    def to_representation(self, value: Any) -> str:
+        return translate(str(value))
+
+
 class ExperimentSerializer(serializers.Serializer):
     """One demo of the registry (`reviews.experiments`), read-only."""
 
@@ -77,8 +85,8 @@ class ExperimentSerializer(serializers.Serializer):
     paper = serializers.SerializerMethodField(
         help_text="The id of the paper with this arXiv id, if the group has it."
     )
-    claim = serializers.CharField(read_only=True)
-    criterion = serializers.CharField(
+    claim = TranslatedCharField(read_only=True, help_text="In the request's language.")
+    criterion = TranslatedCharField(
         read_only=True, help_text="The verdict rule, fixed before any run."
     )
     time_limit_s = serializers.IntegerField(read_only=True)
@@ -92,7 +100,7 @@ class ExperimentSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_config_schema(self, experiment: experiments.Experiment) -> dict[str, Any]:
-        return experiment.config_class.json_schema()
+        return config_schema(experiment.config_class)
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "object"}})
     def get_presets(self, experiment: experiments.Experiment) -> dict[str, dict[str, Any]]:
