@@ -30,6 +30,7 @@ urlpatterns = [
     path("papers/<int:pk>/review/", views.review_edit, name="review_edit"),
     path("preview/", views.review_preview, name="review_preview"),
     path("reviews/import/feed/", views.feed_import_page, name="feed_import"),
+    path("reviews/import/inbox/", views.import_inbox, name="import_inbox"),
     path("markdown/from-html/", views.markdown_from_html, name="markdown_from_html"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/export/", views.review_export, name="review_export"),

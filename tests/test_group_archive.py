@@ -28,7 +28,7 @@ from reviews.models import (
     ReviewRevision,
     Tag,
 )
-from reviews.services.blog_import import feed_import
+from reviews.services.blog_import import feed_import, feed_preview
 from tests.factories import MemberFactory, PaperFactory, make_comment, make_review, paper_found_by
 
 FIGURE = '<svg xmlns="http://www.w3.org/2000/svg"><text>정확도 $x^2$ &amp; loss</text></svg>'
@@ -97,10 +97,12 @@ def populate() -> None:
     twin = PaperFactory(title=paper.title, arxiv_id="", doi="")  # same title, no natural key
     Bookmark.objects.create(member=minji, paper=paper)
     make_review(paper=twin, author=organizer, published=False, language="en")
-    # A blog moved in: drafts with their source, and papers known by title alone (no authors).
+    # A blog moved in: drafts with their source; an older import's paper without authors.
+    PaperFactory(title="Attention Is All You Need", arxiv_id="", authors=[])
     feed = (Path(__file__).parent / "data" / "feeds" / "velog.xml").read_bytes()
-    report = feed_import(items=parse_feed(feed), member=minji)
-    assert report.imported and any(not o.paper.authors for o in report.imported)
+    plans = feed_preview(items=parse_feed(feed), member=minji)
+    report = feed_import(plans=plans, member=minji)
+    assert report.reviews and any(not o.paper.authors for o in report.reviews)
 
 
 def export_text(tmp_path: Path, name: str) -> bytes:

@@ -25,10 +25,11 @@ from reviews.importers.blog import (
 )
 from reviews.models import Paper, Review
 from reviews.services import ReviewContent, review_create
-from reviews.services.blog_import import feed_import
+from reviews.services.blog_import import feed_import, feed_preview
 from tests.factories import PASSWORD, PaperFactory
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
+ARXIV = Path(__file__).parent / "data" / "arxiv"
 
 
 def feed(name: str) -> bytes:
@@ -164,18 +165,20 @@ def test_item_to_review_hugo_fills_four_sections_with_math_code_table_image() ->
     )
 
 
-def test_item_to_review_unrecognised_heading_goes_to_introduction_with_a_note() -> None:
+def test_item_to_review_unrecognised_heading_follows_the_introduction_without_a_note() -> None:
     draft = drafts("hugo.xml")["https://kim.example.com/posts/fast-autoaugment/"]
     assert draft.recognised == ["introduction", "core_algorithm"]
     assert draft.unrecognised == ["Related Work"]
+    assert [(p.heading, p.guess.value) for p in draft.parts] == [
+        ("Overview", "introduction"),
+        ("Related Work", "core_algorithm"),
+        ("Method", "core_algorithm"),
+    ]
     intro = draft.sections["introduction"]
-    assert intro.startswith(
-        "> Imported from https://kim.example.com/posts/fast-autoaugment/: "
-        "sections not recognised: “Related Work”"
-    )
+    assert "Imported from" not in intro
     assert "$p_{\\mathcal{D}}(x)$" in intro
-    assert "## Related Work\n\nAutoAugment used 5000 GPU hours." in intro
     assert draft.sections["core_algorithm"] == (
+        "### Related Work\n\nAutoAugment used 5000 GPU hours.\n\n"
         "Bayesian optimisation over policies with $$\\mathcal{T}^* = \\arg\\min_{\\mathcal{T}} L$$"
     )
 
@@ -194,17 +197,16 @@ def test_item_to_review_velog_katex_becomes_dollar_math() -> None:
     assert draft.sections["thoughts"] == "지금 봐도 **놀라운** 논문."
 
 
-def test_item_to_review_without_sections_keeps_all_in_introduction_with_a_note() -> None:
+def test_item_to_review_without_sections_keeps_all_in_introduction_without_a_note() -> None:
     draft = drafts("velog.xml")["https://velog.io/@lee/retro"]
     assert draft.recognised == []
     assert draft.sections["introduction"] == (
-        "> Imported from https://velog.io/@lee/retro: sections not recognised; "
-        "the whole post is kept here in Introduction.\n\n"
         "이번 주에는 `torch.compile` 을 써 봤다. 비용은 $5 정도였고 $10 은 넘지 않았다."
     )
     assert draft.sections["results"] == ""
 
 
+@pytest.mark.django_db
 def test_item_to_review_tistory_drops_generic_review_category() -> None:
     (draft,) = drafts("tistory.xml").values()
     assert draft.tags == ["Optimization", "딥러닝"]
@@ -226,12 +228,31 @@ def test_item_to_review_atom_drops_script_and_finds_arxiv_from_pdf_link() -> Non
 # --- the service ---------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _arxiv_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """arXiv answers from tests/data/arxiv; no test reaches the network."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = {"1711.09846": "1711.09846.xml"}.get(
+            request.url.params.get("id_list", ""), "no_results.xml"
+        )
+        return httpx.Response(200, content=(ARXIV / name).read_bytes())
+
+    monkeypatch.setattr(fetch_module, "TRANSPORT", httpx.MockTransport(handler))
+    monkeypatch.setattr(fetch_module, "resolve_host", lambda host, port: ["151.101.3.42"])
+
+
+def import_feed(name: str, member, **kwargs):
+    plans = feed_preview(items=parse_feed(feed(name)), member=member)
+    return feed_import(plans=plans, member=member, **kwargs)
+
+
 @pytest.mark.django_db
 def test_feed_import_creates_drafts_with_source_and_papers(member) -> None:
     pbt = PaperFactory(title="Population Based Training of Neural Networks", arxiv_id="1711.09846")
     faa = PaperFactory(title="Fast AutoAugment", arxiv_id="")
-    report = feed_import(items=parse_feed(feed("hugo.xml")), member=member)
-    assert [o.status for o in report.outcomes] == ["imported", "imported"]
+    report = import_feed("hugo.xml", member)
+    assert [o.action for o in report.outcomes] == ["paper", "paper"]
     assert [o.paper for o in report.outcomes] == [pbt, faa]
     review = Review.objects.get(paper=pbt, author=member)
     assert review.status == ReviewStatus.DRAFT
@@ -245,32 +266,41 @@ def test_feed_import_creates_drafts_with_source_and_papers(member) -> None:
 
 
 @pytest.mark.django_db
-def test_feed_import_creates_a_new_paper_flagged_with_arxiv_id_and_tags(member) -> None:
-    report = feed_import(items=parse_feed(feed("atom.xml")), member=member)
+def test_feed_import_unknown_paper_waits_in_the_inbox_not_as_a_made_up_paper(member) -> None:
+    report = import_feed("atom.xml", member)
     (outcome,) = report.outcomes
-    assert outcome.imported and outcome.new_paper
-    paper = Paper.objects.get(arxiv_id="1803.03635")
-    assert paper.title == "Lottery tickets, revisited"
-    assert paper.added_by == member
-    assert sorted(paper.tags.values_list("name", flat=True)) == ["Pruning", "sparsity"]
+    assert outcome.action == "inbox"
+    assert "arXiv does not know the paper 1803.03635" in outcome.reason
+    assert not Paper.objects.exists()
+    assert outcome.inbox.arxiv_id == "1803.03635"
+
+
+@pytest.mark.django_db
+def test_feed_import_creates_the_paper_of_an_agreeing_arxiv_link_with_tags(member) -> None:
+    report = import_feed("hugo.xml", member)
+    assert [o.action for o in report.outcomes] == ["arxiv", "inbox"]
+    paper = Paper.objects.get(arxiv_id="1711.09846")
+    assert paper.title == "Population Based Training of Neural Networks"
+    assert paper.authors[0] == "Max Jaderberg" and paper.added_by == member
+    assert Paper.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_feed_import_again_skips_items_with_the_same_guid(member) -> None:
-    feed_import(items=parse_feed(feed("velog.xml")), member=member)
-    again = feed_import(items=parse_feed(feed("velog.xml")), member=member)
-    assert [(o.status, o.reason) for o in again.outcomes] == [
-        ("skipped", "Already imported."),
-        ("skipped", "Already imported."),
-    ]
-    assert Review.objects.filter(author=member).count() == 2
+    PaperFactory(title="Attention Is All You Need", arxiv_id="")
+    import_feed("velog.xml", member)
+    again = import_feed("velog.xml", member)
+    assert [o.action for o in again.outcomes] == ["skip", "skip"]
+    assert again.outcomes[0].reason == "Already imported."
+    assert again.outcomes[1].reason.startswith("Not a paper review")
 
 
 @pytest.mark.django_db
 def test_feed_import_same_feed_for_another_member_is_their_own(member, other) -> None:
-    feed_import(items=parse_feed(feed("tistory.xml")), member=member)
-    report = feed_import(items=parse_feed(feed("tistory.xml")), member=other)
-    assert [o.status for o in report.outcomes] == ["imported"]
+    PaperFactory(title="Adam: A Method for Stochastic Optimization", arxiv_id="")
+    import_feed("tistory.xml", member)
+    report = import_feed("tistory.xml", other)
+    assert [o.action for o in report.outcomes] == ["paper"]
     assert Paper.objects.filter(title="Adam: A Method for Stochastic Optimization").count() == 1
 
 
@@ -278,31 +308,22 @@ def test_feed_import_same_feed_for_another_member_is_their_own(member, other) ->
 def test_feed_import_skips_a_paper_the_member_already_reviewed(member) -> None:
     paper = PaperFactory(title="Adam: A Method for Stochastic Optimization", arxiv_id="")
     review_create(paper=paper, author=member, content=ReviewContent(introduction="mine"))
-    report = feed_import(items=parse_feed(feed("tistory.xml")), member=member)
-    (outcome,) = report.outcomes
-    assert outcome.status == "skipped"
+    (outcome,) = import_feed("tistory.xml", member).outcomes
+    assert outcome.action == "skip"
     assert "already have a review" in outcome.reason
     assert Review.objects.get(paper=paper, author=member).introduction == "mine"
 
 
 @pytest.mark.django_db
-def test_feed_import_dry_run_saves_nothing(member) -> None:
-    report = feed_import(items=parse_feed(feed("velog.xml")), member=member, dry_run=True)
-    assert [o.status for o in report.outcomes] == ["imported", "imported"]
-    assert all(o.new_paper for o in report.outcomes)
-    assert Review.objects.count() == 0
-    assert Paper.objects.count() == 0
-
-
-@pytest.mark.django_db
 def test_feed_import_oversized_section_is_skipped_with_a_message(member) -> None:
+    paper = PaperFactory(title="Lottery tickets, revisited", arxiv_id="")
     (item,) = parse_feed(feed("atom.xml"))
     item.content_html = "<p>" + "가" * 60_000 + "</p>"
-    report = feed_import(items=[item], member=member)
+    report = feed_import(plans=feed_preview(items=[item], member=member), member=member)
     (outcome,) = report.outcomes
-    assert outcome.status == "skipped"
+    assert outcome.action == "skip"
     assert "limit is 100 KB" in outcome.reason
-    assert Paper.objects.count() == 0
+    assert not Review.objects.filter(paper=paper).exists()
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -312,25 +333,25 @@ def test_feed_import_oversized_section_is_skipped_with_a_message(member) -> None
 def test_import_feed_command_prints_outcomes_and_fails_when_nothing_new(member) -> None:
     out = StringIO()
     call_command("import_feed", str(FEEDS / "hugo.xml"), "--member", "member", stdout=out)
-    assert "imported: [논문 리뷰] Population Based Training" in out.getvalue()
-    assert "(new paper); sections: introduction, core_algorithm, results, thoughts" in (
-        out.getvalue()
-    )
-    assert "imported 2, skipped 0" in out.getvalue()
+    text = out.getvalue()
+    assert "review: [논문 리뷰] Population Based Training of Neural Networks -> " in text
+    assert "(new paper from arXiv:1711.09846)" in text or "(new paper)" in text
+    assert "sections: 1. 소개 -> introduction, 2. 핵심 알고리즘 -> core_algorithm" in text
+    assert "reviews 1, inbox 1, left out 0" in text
     again = StringIO()
     with pytest.raises(CommandError, match="Nothing imported"):
         call_command("import_feed", str(FEEDS / "hugo.xml"), "--member", "member", stdout=again)
-    assert "skipped: Paper review: Fast AutoAugment: Already imported." in again.getvalue()
+    assert "left out: Paper review: Fast AutoAugment: Already imported." in again.getvalue()
 
 
 @pytest.mark.django_db
 def test_import_feed_command_dry_run_saves_nothing(member) -> None:
     out = StringIO()
     call_command(
-        "import_feed", str(FEEDS / "velog.xml"), "--member", "member", "--dry-run", stdout=out
+        "import_feed", str(FEEDS / "hugo.xml"), "--member", "member", "--dry-run", stdout=out
     )
-    assert "would import 2, skipped 0 (dry run: nothing saved)" in out.getvalue()
-    assert Review.objects.count() == 0
+    assert "reviews 1, inbox 1, left out 0 (dry run: nothing saved)" in out.getvalue()
+    assert Review.objects.count() == 0 and Paper.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -363,9 +384,10 @@ def recorded_feed_server(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]
 
 @pytest.mark.django_db
 def test_import_feed_command_fetches_a_url(member, recorded_feed_server) -> None:
+    PaperFactory(title="Adam: A Method for Stochastic Optimization", arxiv_id="")
     out = StringIO()
     call_command("import_feed", "https://park.tistory.com/rss", "--member", "member", stdout=out)
-    assert "imported 1, skipped 0" in out.getvalue()
+    assert "reviews 1, inbox 0, left out 0" in out.getvalue()
     assert len(recorded_feed_server) == 1
     with pytest.raises(CommandError, match="HTTP 404"):
         call_command("import_feed", "https://park.tistory.com/missing", "--member", "member")
@@ -408,9 +430,7 @@ def test_feed_import_page_preview_shows_items_and_saves_nothing(member) -> None:
     page = response.content.decode()
     assert "[논문 리뷰] Population Based Training of Neural Networks" in page
     assert "2024-03-05" in page
-    assert "new paper" in page and "Fast AutoAugment" in page
-    assert "Introduction, Core algorithm, Results, My thoughts" in page
-    assert "not recognised: Related Work" in page
+    assert "Paper unknown: keep it in my import inbox" in page
     assert "<math" in page and "<table>" in page  # the Markdown, rendered
     assert Review.objects.count() == 0
     assert Paper.objects.count() == 1
@@ -418,12 +438,10 @@ def test_feed_import_page_preview_shows_items_and_saves_nothing(member) -> None:
 
 @pytest.mark.django_db
 def test_feed_import_page_import_saves_chosen_drafts_of_that_member(member, other) -> None:
+    PaperFactory(title="Attention Is All You Need", arxiv_id="")
     client = signed_in("member")
     client.post(reverse("feed_import"), {"preview": "1", "feed": upload("velog.xml")})
-    response = client.post(
-        reverse("feed_import"),
-        {"import": "1", "guid": ["https://velog.io/@lee/attention-is-all-you-need"]},
-    )
+    response = client.post(reverse("feed_import"), {"import": "1", "choice-1": "skip"})
     assert response.status_code == 200
     assert "1 draft review imported." in response.content.decode()
     (review,) = Review.objects.all()
@@ -431,7 +449,7 @@ def test_feed_import_page_import_saves_chosen_drafts_of_that_member(member, othe
     assert review.paper.title == "Attention Is All You Need"
     assert not Review.objects.filter(author=other).exists()
     # The pending feed is gone once imported: a second press imports nothing.
-    again = client.post(reverse("feed_import"), {"import": "1", "guid": ["x"]})
+    again = client.post(reverse("feed_import"), {"import": "1"})
     assert again.status_code == 400
     assert "preview a feed first" in again.content.decode()
 
@@ -464,13 +482,14 @@ def test_feed_import_page_bad_input_is_a_message_not_a_500(member) -> None:
 
 @pytest.mark.django_db
 def test_feed_import_page_previews_a_url(member, recorded_feed_server) -> None:
+    PaperFactory(title="Adam: A Method for Stochastic Optimization", arxiv_id="")
     client = signed_in("member")
     response = client.post(
         reverse("feed_import"), {"preview": "1", "url": "https://park.tistory.com/rss"}
     )
     assert response.status_code == 200
     assert "Adam: A Method for Stochastic Optimization" in response.content.decode()
-    client.post(reverse("feed_import"), {"import": "1", "guid": ["https://park.tistory.com/12"]})
+    client.post(reverse("feed_import"), {"import": "1"})
     assert Review.objects.get().source_url == "https://park.tistory.com/12"
     assert len(recorded_feed_server) == 1  # imported what was previewed, not fetched again
 

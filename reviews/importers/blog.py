@@ -34,7 +34,7 @@ SECTION_KEYWORDS: dict[Section, tuple[str, ...]] = {
         "introduction", "intro", "summary", "overview", "background", "motivation", "abstract",
     ),
     Section.CORE_ALGORITHM: (
-        "핵심 알고리즘", "알고리즘", "방법론", "방법", "제안 방법", "핵심 아이디어", "모델",
+        "핵심 알고리즘", "알고리즘", "방법론", "방법", "제안 방법", "핵심 아이디어", "핵심", "모델",
         "core algorithm", "algorithm", "algorithms", "method", "methods", "methodology",
         "approach", "key idea", "key ideas", "model", "architecture",
     ),
@@ -79,18 +79,41 @@ class FeedItem:
 
 
 @dataclass
+class PostPart:
+    """One top-level heading of a post, its text, and the section it goes to by default."""
+
+    heading: str
+    body: str
+    guess: Section
+    recognised: bool
+
+
+@dataclass
 class ReviewDraft:
-    """What a post becomes: four Markdown sections and the paper it is about."""
+    """What a post becomes: its parts under their headings, mapped to the four sections."""
 
     item: FeedItem
     paper_title: str
     arxiv_id: str
     language: str
-    sections: dict[str, str]
-    recognised: list[str] = field(default_factory=list)
-    unrecognised: list[str] = field(default_factory=list)
+    preamble: str = ""
+    parts: list[PostPart] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    markdown: str = ""
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """The four sections with every heading at its default section."""
+        return assemble_sections(self.preamble, self.parts, [p.guess for p in self.parts])
+
+    @property
+    def recognised(self) -> list[str]:
+        return [s.value for s in Section if any(p.recognised and p.guess == s for p in self.parts)]
+
+    @property
+    def unrecognised(self) -> list[str]:
+        return [p.heading for p in self.parts if not p.recognised]
 
 
 def parse_feed(data: bytes) -> list[FeedItem]:
@@ -150,12 +173,9 @@ def _entry_html(entry: Any) -> str:
 
 
 def item_to_review(item: FeedItem) -> ReviewDraft:
-    """Turn a post into a draft: sections from its headings, the paper from its links."""
+    """Turn a post into a draft: parts at its headings, the paper from its links."""
     markdown = html_to_markdown(item.content_html, base_url=item.link)
-    sections, recognised, unrecognised = split_sections(markdown)
-    note = _import_note(item.link, recognised, unrecognised) if markdown.strip() else ""
-    if note:
-        sections[Section.INTRODUCTION] = f"{note}\n\n{sections[Section.INTRODUCTION]}".rstrip()
+    preamble, parts = split_post(markdown)
     problems = []
     if not markdown.strip():
         problems.append(_("The post has no text."))
@@ -164,26 +184,12 @@ def item_to_review(item: FeedItem) -> ReviewDraft:
         paper_title=clean_post_title(item.title),
         arxiv_id=most_cited_arxiv_id(f"{item.link}\n{item.title}\n{item.content_html}"),
         language=guess_language(markdown or item.title),
-        sections={s.value: text.strip() for s, text in sections.items()},
-        recognised=[s.value for s in recognised],
-        unrecognised=unrecognised,
+        preamble=preamble,
+        parts=parts,
         tags=[t for t in item.tags if not _GENERIC_TAG_RE.match(t)],
         problems=problems,
+        markdown=markdown,
     )
-
-
-def _import_note(link: str, recognised: list[Section], unrecognised: list[str]) -> str:
-    if recognised and not unrecognised:
-        return ""
-    source = link or _("the blog feed")
-    if not recognised:
-        text = _("sections not recognised; the whole post is kept here in Introduction.")
-    else:
-        names = ", ".join(f"“{name}”" for name in unrecognised)
-        text = _("sections not recognised: %(names)s; they are kept here in Introduction.") % {
-            "names": names
-        }
-    return "> " + _("Imported from %(source)s: %(text)s") % {"source": source, "text": text}
 
 
 def heading_section(heading: str) -> Section | None:
@@ -206,15 +212,9 @@ def heading_section(heading: str) -> Section | None:
     return starts or ends
 
 
-def split_sections(markdown: str) -> tuple[dict[Section, str], list[Section], list[str]]:
-    """Split Markdown at the headings that name sections.
-
-    Returns the four section texts, the sections recognised, and the headings (at the same
-    level) that were not recognised; their text and anything before the first heading go to
-    Introduction. Headings inside code fences are code, not headings.
-    """
-    lines = markdown.split("\n")
-    headings: list[tuple[int, int, str, Section | None]] = []  # line, level, text, section
+def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(line, level, text) of each Markdown heading outside code fences."""
+    headings = []
     fence = ""
     for index, line in enumerate(lines):
         opener = _FENCE_RE.match(line)
@@ -225,29 +225,85 @@ def split_sections(markdown: str) -> tuple[dict[Section, str], list[Section], li
         if opener:
             fence = opener.group(1)
             continue
-        match = _HEADING_RE.match(line)
-        if match:
-            text = match.group(2)
-            headings.append((index, len(match.group(1)), text, heading_section(text)))
-    sections: dict[Section, list[str]] = {s: [] for s in Section}
-    recognised = [h for h in headings if h[3] is not None]
-    if not recognised:
-        return {**{s: "" for s in Section}, Section.INTRODUCTION: markdown.strip()}, [], []
-    level = min(h[1] for h in recognised)
-    cuts = [h for h in headings if h[1] <= level]
-    sections[Section.INTRODUCTION].append("\n".join(lines[: cuts[0][0]]).strip())
-    unrecognised: list[str] = []
-    for position, (start, _level, text, section) in enumerate(cuts):
+        if match := _HEADING_RE.match(line):
+            headings.append((index, len(match.group(1)), match.group(2).strip()))
+    return headings
+
+
+def split_post(markdown: str) -> tuple[str, list[PostPart]]:
+    """The text before the first heading, and one part per top-level heading.
+
+    The top level is the shallowest one with two or more headings (a lone title heading
+    above them does not count). Each part gets its best-guess section: the one its heading
+    names, else the one before it; a topic heading is Introduction only when it opens the post
+    and Core algorithm after an introduction, so topic posts do not land whole in one.
+    """
+    lines = markdown.split("\n")
+    headings = _headings(lines)
+    levels = sorted({level for _line, level, _text in headings})
+    level = next((lv for lv in levels if sum(h[1] == lv for h in headings) >= 2), None)
+    if level is None:
+        level = levels[0] if levels else None
+    cuts = [h for h in headings if h[1] == level]
+    if not cuts:
+        return markdown.strip(), []
+    # Deeper headings before the first cut belong to the preamble; shallower ones are titles.
+    preamble = "\n".join(lines[: cuts[0][0]]).strip()
+    parts: list[PostPart] = []
+    previous: Section | None = None
+    for position, (start, _level, text) in enumerate(cuts):
         end = cuts[position + 1][0] if position + 1 < len(cuts) else len(lines)
         body = "\n".join(lines[start + 1 : end]).strip()
-        if section is not None:
-            sections[section].append(body)
-        elif body:
-            unrecognised.append(text.strip())
-            sections[Section.INTRODUCTION].append(f"{lines[start]}\n\n{body}")
-    found = [s for s in Section if any(h[3] == s for h in cuts)]
-    joined = {s: "\n\n".join(part for part in parts if part) for s, parts in sections.items()}
-    return joined, found, unrecognised
+        named = heading_section(text)
+        if named is not None:
+            guess = named
+        elif previous not in (None, Section.INTRODUCTION):
+            guess = previous
+        else:
+            guess = Section.INTRODUCTION if position == 0 else Section.CORE_ALGORITHM
+        parts.append(PostPart(heading=text, body=body, guess=guess, recognised=named is not None))
+        previous = guess
+    return preamble, parts
+
+
+def assemble_sections(
+    preamble: str, parts: list[PostPart], choices: list[Section | str]
+) -> dict[str, str]:
+    """The four section texts for a mapping of the post's parts to sections.
+
+    A part under a heading that names its section keeps only its text; any other part keeps
+    its heading (one level below the page's), so a topic post keeps its structure.
+    """
+    texts: dict[str, list[str]] = {s.value: [] for s in Section}
+    texts[Section.INTRODUCTION].append(preamble)
+    for part, choice in zip(parts, choices, strict=True):
+        section = Section(choice)
+        if part.recognised and heading_section(part.heading) == section:
+            texts[section].append(part.body)
+        else:
+            texts[section].append(f"### {part.heading}\n\n{part.body}".strip())
+    return {key: "\n\n".join(t for t in chunks if t).strip() for key, chunks in texts.items()}
+
+
+_TITLE_LABEL_RE = re.compile(rf"{_REVIEW_WORDS}|논문|\bpaper\b", re.IGNORECASE)
+_DOI_RE = re.compile(r"\b10\.\d{4,9}/\S+")
+
+
+def paper_signals(draft: ReviewDraft) -> list[str]:
+    """What makes a post look like a paper review; none at all: it is some other post."""
+    signals = []
+    if draft.arxiv_id:
+        signals.append(_("an arXiv link"))
+    if _DOI_RE.search(draft.item.content_html):
+        signals.append(_("a DOI"))
+    if _TITLE_LABEL_RE.search(draft.item.title):
+        signals.append(_("a review label in the title"))
+    if any(_GENERIC_TAG_RE.match(tag) for tag in draft.item.tags):
+        signals.append(_("a paper-review category"))
+    named = {p.guess for p in draft.parts if p.recognised}
+    if {Section.CORE_ALGORITHM, Section.RESULTS} & named:
+        signals.append(_("method or results headings"))
+    return signals
 
 
 def clean_post_title(title: str) -> str:

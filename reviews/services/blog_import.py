@@ -1,193 +1,404 @@
-"""Saving a blog feed as a member's draft reviews, all of it or (dry run) none of it."""
+"""Blog posts to draft reviews: propose each post's paper, then save what the member chose.
+
+No paper is ever made from a post's title. A post's paper is one the group has (same arXiv id
+or DOI, a similar title, a short name its papers carry), or the paper of an arXiv link in the
+post when that record's title agrees with the post, or unknown. A post whose paper is unknown
+waits in the member's import inbox (``ImportedPost``); a post that does not look like a paper
+review is left out by default. The preview, the page and the command share these rules.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..importers.base import MAX_IMPORT_BYTES, normalize_title
-from ..importers.blog import FeedItem, ReviewDraft, item_to_review, parse_feed
-from ..models import Member, Paper, Review, Tag
-from . import ReviewContent, paper_changed, review_create, tag_slug
+from ..enums import Section
+from ..importers.base import MAX_IMPORT_BYTES, PaperData, normalize_title
+from ..importers.blog import FeedItem, ReviewDraft, assemble_sections, item_to_review, paper_signals
+from ..importers.fetch import FetchError
+from ..models import ImportedPost, Member, Paper, Review, Tag
+from . import ReviewContent, review_create, tag_slug
+from .papers import PaperIndex, name_tier, paper_write, title_names
 
-# Titles shorter than this are too generic to be found inside a longer post title.
-MIN_CONTAINED_TITLE = 15
+# A post's title and an arXiv record's title agree above this similarity (normalised).
+TITLE_AGREEMENT = 0.8
+# arXiv links looked up per post: the paper a post is about is among the ones it cites most.
+MAX_ARXIV_LOOKUPS = 2
 
 
-class Outcome:
-    IMPORTED = "imported"
-    SKIPPED = "skipped"
+class Action:
+    """What the member (or the command, by default) does with a post."""
+
+    PAPER = "paper"  # a draft review of an existing paper
+    ARXIV = "arxiv"  # a draft review of the paper of an arXiv record, added to the group
+    INBOX = "inbox"  # waits in the import inbox until its paper is known
+    SKIP = "skip"  # left out
+
+
+ArxivLookup = Callable[[str], PaperData]
+
+
+def _fetch_arxiv(arxiv_id: str) -> PaperData:
+    from ..importers.arxiv import fetch_arxiv  # httpx only for imports that need it
+
+    return fetch_arxiv(arxiv_id)
 
 
 @dataclass
-class ItemOutcome:
-    """What happened (or, in a dry run, would happen) to one feed item."""
+class PostPlan:
+    """The proposal for one post: its paper (or why none), the action, the section guesses."""
 
     draft: ReviewDraft
-    status: str
+    action: str
+    reason: str = ""
+    paper: Paper | None = None
+    arxiv: PaperData | None = None  # the agreeing arXiv record, for Action.ARXIV
+    candidates: list[Paper] = field(default_factory=list)
+    seen_arxiv_id: str = ""  # an arXiv id the post links, kept for the inbox
+    signals: list[str] = field(default_factory=list)
+    blocked: bool = False  # already imported, or nothing to import: no choice to make
+
+    @property
+    def guid(self) -> str:
+        return self.draft.item.guid
+
+
+@dataclass
+class PostChoice:
+    """The member's choice for one post; ``sections`` maps each part (by position)."""
+
+    action: str
+    paper: Paper | None = None
+    arxiv: PaperData | None = None
+    sections: list[str] | None = None
+
+
+@dataclass
+class PostOutcome:
+    """What happened to one post."""
+
+    plan: PostPlan
+    action: str
     reason: str = ""
     paper: Paper | None = None
     new_paper: bool = False
     review: Review | None = None
+    inbox: ImportedPost | None = None
 
     @property
-    def imported(self) -> bool:
-        return self.status == Outcome.IMPORTED
+    def draft(self) -> ReviewDraft:
+        return self.plan.draft
+
+    @property
+    def status(self) -> str:
+        """"imported" (a draft review), "inbox" or "skipped", as the API reports it."""
+        if self.action in (Action.PAPER, Action.ARXIV):
+            return "imported"
+        return "inbox" if self.action == Action.INBOX else "skipped"
 
 
 @dataclass
 class FeedImportReport:
-    """Every item's outcome; in a dry run nothing of it was saved."""
+    """Every post's outcome, in feed order; a dry run's is the proposal, nothing saved."""
 
-    outcomes: list[ItemOutcome] = field(default_factory=list)
+    outcomes: list[PostOutcome] = field(default_factory=list)
     dry_run: bool = False
 
-    @property
-    def imported(self) -> list[ItemOutcome]:
-        return [o for o in self.outcomes if o.imported]
+    @classmethod
+    def from_plans(cls, plans: list[PostPlan]) -> FeedImportReport:
+        """What ``feed_import`` would do with the proposals, as a report (a dry run)."""
+        outcomes = [
+            PostOutcome(
+                plan, plan.action, plan.reason, paper=plan.paper, new_paper=plan.arxiv is not None
+            )
+            for plan in plans
+        ]
+        return cls(outcomes=outcomes, dry_run=True)
+
+    def _with(self, *actions: str) -> list[PostOutcome]:
+        return [o for o in self.outcomes if o.action in actions]
 
     @property
-    def skipped(self) -> list[ItemOutcome]:
-        return [o for o in self.outcomes if not o.imported]
+    def reviews(self) -> list[PostOutcome]:
+        return self._with(Action.PAPER, Action.ARXIV)
+
+    @property
+    def inbox(self) -> list[PostOutcome]:
+        return self._with(Action.INBOX)
+
+    @property
+    def left_out(self) -> list[PostOutcome]:
+        return self._with(Action.SKIP)
 
 
 def feed_fetch_items(url: str) -> list[FeedItem]:
     """Fetch a feed from a public http(s) URL and parse it (ImportRefused with a message)."""
-    # Imported here: the fetcher pulls in httpx, which only URL imports need.
+    from ..importers.blog import parse_feed
     from ..importers.fetch import fetch
 
     return parse_feed(fetch(url, max_bytes=MAX_IMPORT_BYTES, timeout=10.0).content)
 
 
-def feed_import(
-    *, items: list[FeedItem], member: Member, dry_run: bool = False
-) -> FeedImportReport:
-    """Make each item a draft review of ``member``, in one transaction.
+# --- proposing -------------------------------------------------------------------------------
 
-    Skipped, with the reason: items already imported by this member (same guid), items whose
-    paper this member has already reviewed, and items that cannot be saved as they are.
-    A dry run does all the same work and rolls it back, so its report is exactly what an
-    import would do.
-    """
-    report = FeedImportReport(dry_run=dry_run)
-    with transaction.atomic():
-        papers = _PaperIndex()
-        done_guids = set(
-            Review.objects.filter(
-                author=member, source_guid__in=[item.guid for item in items if item.guid]
-            ).values_list("source_guid", flat=True)
+
+def titles_agree(post_title: str, record: PaperData) -> bool:
+    """Whether an arXiv record is the paper a post (by its cleaned title) is about."""
+    post, title = normalize_title(post_title), normalize_title(record.title)
+    if not post or not title:
+        return False
+    if post == title or (len(title) >= 15 and f" {title} " in f" {post} "):
+        return True
+    if difflib.SequenceMatcher(None, post, title).ratio() >= TITLE_AGREEMENT:
+        return True
+    # A post titled by the paper's short name: "Vision Transformer" and its abstract's "(ViT)".
+    return any(
+        name_tier(name, record.title, record.abstract) == 0 for name in title_names(post_title)
+    )
+
+
+def feed_preview(
+    *, items: list[FeedItem], member: Member, arxiv_lookup: ArxivLookup | None = None
+) -> list[PostPlan]:
+    """The proposal for each post; reads the group's papers and arXiv, writes nothing."""
+    lookup = arxiv_lookup or _fetch_arxiv
+    index = PaperIndex(names=True)
+    done = _done_guids(member, items)
+    return [_plan(item_to_review(item), index, lookup, done) for item in items]
+
+
+def _done_guids(member: Member, items: list[FeedItem]) -> set[str]:
+    guids = [item.guid for item in items if item.guid]
+    return set(
+        Review.objects.filter(author=member, source_guid__in=guids).values_list(
+            "source_guid", flat=True
         )
-        for item in items:
-            report.outcomes.append(_import_item(item, member, papers, done_guids))
-        if dry_run:
-            transaction.set_rollback(True)
+    ) | set(
+        ImportedPost.objects.filter(member=member, source_guid__in=guids).values_list(
+            "source_guid", flat=True
+        )
+    )
+
+
+def _plan(draft: ReviewDraft, index: PaperIndex, lookup: ArxivLookup, done: set[str]) -> PostPlan:
+    plan = PostPlan(draft=draft, action=Action.SKIP, signals=paper_signals(draft))
+    if draft.item.guid and draft.item.guid in done:
+        plan.reason, plan.blocked = _("Already imported."), True
+        return plan
+    if draft.problems:
+        plan.reason, plan.blocked = " ".join(draft.problems), True
+        return plan
+    match, plan.candidates = index.find_post(draft.paper_title)
+    if match is not None:
+        plan.action, plan.paper = Action.PAPER, match.paper
+        plan.reason = _("The group's paper, found by %(how)s.") % {"how": match.label}
+        return plan
+    notes = []
+    arxiv_ids = list(dict.fromkeys([draft.arxiv_id] if draft.arxiv_id else []))
+    arxiv_ids += [i for i in _linked_ids(draft) if i not in arxiv_ids]
+    for arxiv_id in arxiv_ids[:MAX_ARXIV_LOOKUPS]:
+        plan.seen_arxiv_id = plan.seen_arxiv_id or arxiv_id
+        known = index.find(PaperData(arxiv_id=arxiv_id))
+        if known is not None:
+            record = PaperData(title=known.paper.title, abstract=known.paper.abstract)
+            if titles_agree(draft.paper_title, record):
+                plan.action, plan.paper, plan.seen_arxiv_id = Action.PAPER, known.paper, arxiv_id
+                plan.reason = _("The group's paper, found by the post's arXiv link.")
+                return plan
+            notes.append(
+                _("It links arXiv:%(id)s, “%(title)s”, which is another paper.")
+                % {"id": arxiv_id, "title": known.paper.title}
+            )
+            continue
+        try:
+            record = lookup(arxiv_id)
+        except FetchError as error:
+            notes.append(
+                _("arXiv could not be asked about arXiv:%(id)s (%(error)s).")
+                % {"id": arxiv_id, "error": error}
+            )
+            continue
+        if not titles_agree(draft.paper_title, record):
+            notes.append(
+                _("It links arXiv:%(id)s, “%(title)s”, which is another paper.")
+                % {"id": arxiv_id, "title": record.title}
+            )
+            continue
+        plan.seen_arxiv_id = arxiv_id
+        existing = index.find(record)
+        if existing is not None:
+            plan.action, plan.paper = Action.PAPER, existing.paper
+            plan.reason = _("The group's paper, found by the post's arXiv link.")
+        else:
+            plan.action, plan.arxiv = Action.ARXIV, record
+            plan.reason = _("A new paper from the post's arXiv link, arXiv:%(id)s.") % {
+                "id": arxiv_id
+            }
+        return plan
+    if plan.signals or plan.candidates:
+        plan.action = Action.INBOX
+        notes.insert(0, _("No paper of the group matches the title."))
+        plan.reason = " ".join(notes)
+    else:
+        plan.reason = " ".join(
+            [_("Not a paper review: no paper, arXiv link or review label found."), *notes]
+        )
+    return plan
+
+
+def _linked_ids(draft: ReviewDraft) -> list[str]:
+    from ..arxiv_ids import find_arxiv_ids, is_arxiv_id
+
+    return [i for i in dict.fromkeys(find_arxiv_ids(draft.item.content_html)) if is_arxiv_id(i)]
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+def default_choices(plans: list[PostPlan]) -> dict[str, PostChoice]:
+    """The proposal as a choice for every post: what the command does without asking."""
+    return {
+        plan.guid: PostChoice(action=plan.action, paper=plan.paper, arxiv=plan.arxiv)
+        for plan in plans
+    }
+
+
+def feed_import(
+    *, plans: list[PostPlan], member: Member, choices: dict[str, PostChoice] | None = None
+) -> FeedImportReport:
+    """Save each post as the member chose (the proposal where they did not), one transaction.
+
+    Each post is saved in its own savepoint: a post that cannot be saved is left out with the
+    reason, and the others still go in.
+    """
+    choices = {**default_choices(plans), **(choices or {})}
+    report = FeedImportReport()
+    now = timezone.now()
+    with transaction.atomic():
+        for plan in plans:
+            choice = choices[plan.guid]
+            if plan.blocked:
+                report.outcomes.append(PostOutcome(plan, Action.SKIP, plan.reason))
+                continue
+            report.outcomes.append(_save(plan, choice, member, now))
     return report
 
 
-def _import_item(
-    item: FeedItem, member: Member, papers: _PaperIndex, done_guids: set[str]
-) -> ItemOutcome:
-    draft = item_to_review(item)
-    if item.guid and item.guid in done_guids:
-        return ItemOutcome(draft, Outcome.SKIPPED, _("Already imported."))
-    if draft.problems:
-        return ItemOutcome(draft, Outcome.SKIPPED, " ".join(draft.problems))
-    paper, new_paper, reason = papers.find(draft)
-    if paper is None and not new_paper:
-        return ItemOutcome(draft, Outcome.SKIPPED, reason)
-    if paper is not None and Review.objects.filter(paper=paper, author=member).exists():
-        return ItemOutcome(
-            draft,
-            Outcome.SKIPPED,
-            _("You already have a review of “%(title)s”; one review per paper.")
-            % {"title": paper.title},
-            paper=paper,
-        )
-    content = ReviewContent(language=draft.language, **draft.sections)
+def _sections(plan: PostPlan, choice: PostChoice) -> dict[str, str]:
+    draft = plan.draft
+    mapping = choice.sections or [part.guess for part in draft.parts]
+    return assemble_sections(draft.preamble, draft.parts, mapping)
+
+
+def _save(plan: PostPlan, choice: PostChoice, member: Member, now: object) -> PostOutcome:
+    item = plan.draft.item
+    if choice.action == Action.SKIP:
+        reason = plan.reason if plan.action == Action.SKIP else _("Left out by you.")
+        return PostOutcome(plan, Action.SKIP, reason)
+    sections = _sections(plan, choice)
     try:
-        # Each item in its own savepoint: a bad item is skipped, the others still go in.
         with transaction.atomic():
+            if choice.action == Action.INBOX:
+                post = imported_post_create(plan=plan, member=member, sections=sections)
+                return PostOutcome(plan, Action.INBOX, post.reason, inbox=post)
+            new_paper = False
+            paper = choice.paper
+            if choice.action == Action.ARXIV and choice.arxiv is not None:
+                match = PaperIndex().find(choice.arxiv)
+                paper, _filled = paper_write(
+                    item=choice.arxiv, by=member, match=match.paper if match else None
+                )
+                new_paper = match is None
             if paper is None:
-                paper = papers.create(draft, member)
-            else:
-                _add_tags(paper, draft.tags)
-            review = review_create(paper=paper, author=member, content=content)
+                raise ValidationError(_("Choose the post's paper."))
+            if Review.objects.filter(paper=paper, author=member).exists():
+                raise ValidationError(
+                    _("You already have a review of “%(title)s”; one review per paper.")
+                    % {"title": paper.title}
+                )
+            _add_tags(paper, plan.draft.tags)
+            review = review_create(
+                paper=paper,
+                author=member,
+                content=ReviewContent(language=plan.draft.language, **sections),
+            )
             Review.objects.filter(pk=review.pk).update(
                 source_url=_source_url(item.link),
                 source_guid=item.guid,
                 source_date=item.published,
+                imported_at=now,
             )
     except ValidationError as error:
-        if new_paper:
-            papers.forget(draft)
-        return ItemOutcome(
-            draft, Outcome.SKIPPED, " ".join(error.messages), paper=None if new_paper else paper
-        )
+        return PostOutcome(plan, Action.SKIP, " ".join(error.messages))
     except IntegrityError:
         # Another import of the same guid committed in the meantime.
-        return ItemOutcome(draft, Outcome.SKIPPED, _("Already imported."))
-    if item.guid:
-        done_guids.add(item.guid)
-    return ItemOutcome(draft, Outcome.IMPORTED, paper=paper, new_paper=new_paper, review=review)
+        return PostOutcome(plan, Action.SKIP, _("Already imported."))
+    return PostOutcome(
+        plan, choice.action, plan.reason, paper=paper, new_paper=new_paper, review=review
+    )
 
 
-class _PaperIndex:
-    """Finds the paper a post is about: by arXiv id, else by title; remembers new ones."""
+def imported_post_create(
+    *, plan: PostPlan, member: Member, sections: dict[str, str]
+) -> ImportedPost:
+    """Put a post whose paper is unknown into the member's import inbox."""
+    item = plan.draft.item
+    post = ImportedPost(
+        member=member,
+        title=item.title[:500],
+        source_url=_source_url(item.link),
+        source_guid=item.guid,
+        source_date=item.published,
+        language=plan.draft.language,
+        sections=sections,
+        tags=plan.draft.tags,
+        arxiv_id=plan.seen_arxiv_id,
+        reason=plan.reason[:500],
+    )
+    post.full_clean(exclude=["member", "sections", "tags"])
+    post.save()
+    return post
 
-    def __init__(self) -> None:
-        self.by_title = {
-            normalize_title(title): pk for pk, title in Paper.objects.values_list("pk", "title")
-        }
-        self.created: dict[str, Paper] = {}
 
-    def find(self, draft: ReviewDraft) -> tuple[Paper | None, bool, str]:
-        """(paper, False, "") when found, (None, True, "") when a new one is to be made."""
-        if draft.arxiv_id:
-            paper = Paper.objects.filter(arxiv_id=draft.arxiv_id).first()
-            if paper is not None:
-                return paper, False, ""
-        key = normalize_title(draft.paper_title)
-        if key in self.created:
-            return self.created[key], False, ""
-        pk = self.by_title.get(key) or self._contained(normalize_title(draft.item.title))
-        if pk is not None:
-            return Paper.objects.get(pk=pk), False, ""
-        if not key and not draft.arxiv_id:
-            return None, False, _("The post has no title and no arXiv link: which paper is it?")
-        return None, True, ""
-
-    def _contained(self, post_key: str) -> int | None:
-        # "Transformer: Attention Is All You Need 정리" still names that paper.
-        found = [
-            (len(key), pk)
-            for key, pk in self.by_title.items()
-            if len(key) >= MIN_CONTAINED_TITLE and f" {key} " in f" {post_key} "
-        ]
-        return max(found)[1] if found else None
-
-    def create(self, draft: ReviewDraft, member: Member) -> Paper:
-        title = (draft.paper_title or f"arXiv:{draft.arxiv_id}")[:500]
-        paper = Paper(
-            title=title,
-            arxiv_id=draft.arxiv_id,
-            url=f"https://arxiv.org/abs/{draft.arxiv_id}" if draft.arxiv_id else "",
-            added_by=member,
+@transaction.atomic
+def imported_post_resolve(*, post: ImportedPost, paper: Paper, by: Member) -> Review:
+    """Make an inbox post the member's draft review of ``paper``; the inbox forgets it."""
+    if post.member_id != by.pk:
+        raise ValidationError(_("This post is not in your inbox."))
+    if Review.objects.filter(paper=paper, author=by).exists():
+        raise ValidationError(
+            _("You already have a review of “%(title)s”; one review per paper.")
+            % {"title": paper.title}
         )
-        # A blog post names a paper but not its authors, which the model requires of a paper
-        # entered by hand; such a paper is flagged "new" in the preview and can be completed
-        # later (for example by its arXiv id). Everything else is validated as usual.
-        paper.full_clean(exclude=["authors"])
-        paper.save()
-        paper.tags.set(_tags(draft.tags))
-        paper_changed(paper=paper)
-        self.created[normalize_title(draft.paper_title)] = paper
-        return paper
+    sections = {s.value: post.sections.get(s.value, "") for s in Section}
+    review = review_create(
+        paper=paper, author=by, content=ReviewContent(language=post.language, **sections)
+    )
+    _add_tags(paper, list(post.tags))
+    provenance = {
+        "source_url": post.source_url,
+        "source_guid": post.source_guid,
+        "source_date": post.source_date,
+        "imported_at": post.imported_at,
+    }
+    Review.objects.filter(pk=review.pk).update(**provenance)
+    for name, value in provenance.items():
+        setattr(review, name, value)
+    post.delete()
+    return review
 
-    def forget(self, draft: ReviewDraft) -> None:
-        self.created.pop(normalize_title(draft.paper_title), None)
+
+def imported_post_discard(*, post: ImportedPost, by: Member) -> None:
+    """Remove a post from its member's inbox (a later import may bring it back)."""
+    if post.member_id != by.pk:
+        raise ValidationError(_("This post is not in your inbox."))
+    post.delete()
 
 
 def _valid_tags(names: list[str]) -> list[str]:
@@ -202,16 +413,13 @@ def _valid_tags(names: list[str]) -> list[str]:
     return valid
 
 
-def _tags(names: list[str]) -> list[Tag]:
-    return [
+def _add_tags(paper: Paper, names: list[str]) -> None:
+    # Added, never replaced: the paper's existing tags are the group's, not this blog's.
+    tags = [
         Tag.objects.get_or_create(slug=tag_slug(name), defaults={"name": name})[0]
         for name in _valid_tags(names)
     ]
-
-
-def _add_tags(paper: Paper, names: list[str]) -> None:
-    # Added, never replaced: the paper's existing tags are the group's, not this blog's.
-    paper.tags.add(*_tags(names))
+    paper.tags.add(*tags)
 
 
 def _source_url(link: str) -> str:

@@ -84,6 +84,22 @@ def _name_re(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){words}s?(?![\w-])", flags)
 
 
+def name_tier(name: str | re.Pattern[str], title: str, abstract: str) -> int | None:
+    """How a paper carries a short name: 0 defines it ("CLIP: …", "Vision Transformer (ViT)",
+    "(ViT)"), 1 has it in the title, 2 mentions it in the abstract; None: not at all."""
+    pattern = _name_re(name) if isinstance(name, str) else name
+    text = f"{title}\n{abstract}"
+    if not pattern.search(text):
+        return None
+    own_names = title_names(title) + _PARENS_RE.findall(text)
+    long_form = re.search(
+        rf"(?:{pattern.pattern})\s*\([A-Za-z][A-Za-z0-9]{{1,10}}\)", text, pattern.flags
+    )
+    if long_form or any(pattern.fullmatch(n.strip()) for n in own_names):
+        return 0
+    return 1 if pattern.search(title) else 2
+
+
 class PaperIndex:
     """The group's papers by arXiv id, DOI and normalised title, plus items of the batch.
 
@@ -161,25 +177,12 @@ class PaperIndex:
     def _carrying(self, name: str) -> list[int]:
         """Papers that carry a short name, best tier first: defined, in the title, in text."""
         pattern = _name_re(name)
-        defined, titled, mentioned = [], [], []
+        tiers: list[list[int]] = [[], [], []]
         for row in self._rows:
-            pk, title = row[0], row[1]
-            abstract = row[4] if len(row) > 4 else ""
-            text = f"{title}\n{abstract}"
-            if not pattern.search(text):
-                continue
-            own_names = title_names(title) + _PARENS_RE.findall(text)
-            # "Vision Transformer (ViT)": the name right before a parenthesised acronym.
-            long_forms = re.findall(
-                rf"(?:{pattern.pattern})\s*\([A-Za-z][A-Za-z0-9]{{1,10}}\)", text, pattern.flags
-            )
-            if any(pattern.fullmatch(n.strip()) for n in own_names) or long_forms:
-                defined.append(pk)
-            elif pattern.search(title):
-                titled.append(pk)
-            else:
-                mentioned.append(pk)
-        return next((tier for tier in (defined, titled, mentioned) if tier), [])
+            tier = name_tier(pattern, row[1], row[4] if len(row) > 4 else "")
+            if tier is not None:
+                tiers[tier].append(row[0])
+        return next((tier for tier in tiers if tier), [])
 
     # --- batches -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from .arxiv_import import arxiv_import
 from .discussion import comment_edit, comment_history, review_revision
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
+from .import_inbox import import_inbox
 from .imports import import_papers
 from .pages import (
     bookmark,
@@ -40,6 +41,7 @@ from .runs import (
 
 __all__ = [
     "arxiv_import",
+    "import_inbox",
     "bookmark",
     "comment_create",
     "comment_delete",

@@ -265,6 +265,7 @@ def _feed(name: str) -> str:
 
 
 def test_feed_dry_run_previews_and_saves_nothing(client_for, member) -> None:
+    PaperFactory(title="Attention Is All You Need", arxiv_id="")
     response = client_for(member).post(FEED, {"feed": _feed("velog.xml")}, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -275,6 +276,7 @@ def test_feed_dry_run_previews_and_saves_nothing(client_for, member) -> None:
 
 
 def test_feed_import_makes_drafts_of_the_requester_then_skips(client_for, member) -> None:
+    PaperFactory(title="Attention Is All You Need", arxiv_id="")
     client = client_for(member)
     body = {"feed": _feed("velog.xml"), "dry_run": False}
     response = client.post(FEED, body, format="json")
@@ -286,6 +288,13 @@ def test_feed_import_makes_drafts_of_the_requester_then_skips(client_for, member
     again = client.post(FEED, body, format="json").json()
     assert {item["status"] for item in again["items"]} == {"skipped"}
     assert Review.objects.count() == len(imported)
+
+
+def test_feed_import_unknown_paper_is_inbox_not_a_made_up_paper(client_for, member) -> None:
+    body = {"feed": _feed("velog.xml"), "dry_run": False}
+    items = client_for(member).post(FEED, body, format="json").json()["items"]
+    assert [item["status"] for item in items] == ["inbox", "skipped"]
+    assert not Paper.objects.exists()
 
 
 @pytest.mark.parametrize(

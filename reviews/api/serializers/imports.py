@@ -163,7 +163,10 @@ class FeedItemOutcomeSerializer(serializers.Serializer):
     link = serializers.CharField(source="draft.item.link")
     title = serializers.CharField(source="draft.item.title")
     published = serializers.DateTimeField(source="draft.item.published", allow_null=True)
-    status = serializers.ChoiceField(choices=["imported", "skipped"])
+    status = serializers.ChoiceField(
+        choices=["imported", "inbox", "skipped"],
+        help_text="inbox: the post's paper is unknown; it waits in the member's import inbox.",
+    )
     reason = serializers.CharField()
     paper = serializers.IntegerField(
         source="paper.pk", allow_null=True, default=None, help_text="Null in a dry run's new paper."

@@ -35,7 +35,12 @@ from reviews.importers.bibtex import parse_papers
 from reviews.importers.blog import parse_feed
 from reviews.importers.fetch import FetchError
 from reviews.models import Paper
-from reviews.services.blog_import import feed_fetch_items, feed_import
+from reviews.services.blog_import import (
+    FeedImportReport,
+    feed_fetch_items,
+    feed_import,
+    feed_preview,
+)
 from reviews.services.imports import (
     ImportReport,
     paper_import,
@@ -252,8 +257,11 @@ class ReviewImportExportMixin:
         description=(
             "Posts of a blog feed (RSS 2.0 or Atom; a public URL or the document as `feed`) "
             "become draft reviews of the requesting member. With `dry_run` (the default) "
-            "nothing is saved. Posts already imported (same guid) or about a paper you "
-            "reviewed are skipped with a reason. A feed that cannot be read is 400; a URL "
+            "nothing is saved. A post's paper is the group's (arXiv id, DOI, title or short "
+            "name) or the paper of an arXiv link whose title agrees with the post; no paper "
+            "is made from a title. Posts whose paper is unknown wait in the member's import "
+            "inbox (status `inbox`); posts already imported, about a paper you reviewed, or "
+            "not paper reviews are skipped with a reason. A feed that cannot be read is 400; a URL "
             "that cannot be fetched is 502."
         ),
     )
@@ -282,7 +290,11 @@ class ReviewImportExportMixin:
             raise ValidationError({field: [error.message]}) from None
         if not items:
             raise ValidationError({field: [_("The feed has no posts.")]})
-        report = feed_import(items=items, member=request.user, dry_run=data["dry_run"])
+        plans = feed_preview(items=items, member=request.user)
+        if data["dry_run"]:
+            report = FeedImportReport.from_plans(plans)
+        else:
+            report = feed_import(plans=plans, member=request.user)
         body = import_serializers.FeedImportReportSerializer(report).data
         if report.dry_run:
             # Rolled back: the ids a dry run saw do not exist.

@@ -10,11 +10,21 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from reviews.importers.base import MAX_IMPORT_BYTES, ImportRefused
 from reviews.importers.blog import FeedItem, parse_feed
 from reviews.models import Member
-from reviews.services.blog_import import feed_fetch_items, feed_import
+from reviews.services.blog_import import Action, feed_fetch_items, feed_import, feed_preview
+
+VERBS = {
+    Action.PAPER: "review",
+    Action.ARXIV: "review",
+    Action.INBOX: "inbox",
+    Action.SKIP: "left out",
+}
 
 
 class Command(BaseCommand):
-    help = "Import the posts of an RSS or Atom feed (file or URL) as a member's draft reviews."
+    help = (
+        "Import the posts of an RSS or Atom feed (file or URL) as a member's draft reviews; "
+        "posts whose paper is unknown go to the member's import inbox."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", help="a feed file, or an http(s) URL of a feed")
@@ -31,21 +41,35 @@ class Command(BaseCommand):
             items = self._items(source)
         except ImportRefused as error:
             raise CommandError(error.message) from None
-        report = feed_import(items=items, member=author, dry_run=dry_run)
-        for outcome in report.outcomes:
-            title = outcome.draft.item.title or outcome.draft.item.guid
-            if outcome.imported:
-                paper = outcome.paper.title if outcome.paper else ""
-                new = " (new paper)" if outcome.new_paper else ""
-                sections = ", ".join(outcome.draft.recognised) or "none"
-                self.stdout.write(f"imported: {title} -> {paper}{new}; sections: {sections}")
+        plans = feed_preview(items=items, member=author)
+        if dry_run:
+            outcomes = [(plan, plan.action, plan.reason, plan.paper) for plan in plans]
+        else:
+            report = feed_import(plans=plans, member=author)
+            outcomes = [(o.plan, o.action, o.reason, o.paper) for o in report.outcomes]
+        counts = {action: 0 for action in VERBS}
+        for plan, action, reason, paper in outcomes:
+            title = plan.draft.item.title or plan.guid
+            counts[action] += 1
+            if action == Action.ARXIV and paper is None and plan.arxiv is not None:
+                target = f" -> {plan.arxiv.title} (new paper from arXiv:{plan.arxiv.arxiv_id})"
+            elif paper is not None:
+                target = f" -> {paper.title}" + (" (new paper)" if action == Action.ARXIV else "")
             else:
-                self.stdout.write(f"skipped: {title}: {outcome.reason}")
-        verb = "would import" if dry_run else "imported"
-        summary = f"{verb} {len(report.imported)}, skipped {len(report.skipped)}"
+                target = ""
+            sections = ", ".join(
+                f"{part.heading} -> {part.guess.value}" for part in plan.draft.parts
+            )
+            self.stdout.write(f"{VERBS[action]}: {title}{target}: {reason}")
+            if action in (Action.PAPER, Action.ARXIV) and sections:
+                self.stdout.write(f"  sections: {sections}")
+        summary = (
+            f"reviews {counts[Action.PAPER] + counts[Action.ARXIV]}, "
+            f"inbox {counts[Action.INBOX]}, left out {counts[Action.SKIP]}"
+        )
         if dry_run:
             summary += " (dry run: nothing saved)"
-        if not report.imported:
+        if counts[Action.SKIP] == len(outcomes):
             raise CommandError(f"Nothing imported: {summary}.")
         self.stdout.write(self.style.SUCCESS(summary))
 
