@@ -68,13 +68,17 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
         return papers
     docs = f"{path}search_documents__"
     search = _tsquery(terms)
-    matching = Document.objects.filter(paper_words=search).values("pk")
-    papers = papers.filter(**{f"{docs}kind": DocumentKind.PAPER, f"{docs}pk__in": matching})
+    # Only a paper's own document has `paper_words`, so the match alone picks that row: a
+    # `kind` test beside it would make the planner misjudge how many rows match (the two
+    # conditions are one), and choose a plan that reads every paper for a common word.
+    papers = papers.filter(**{f"{docs}paper_words": search})
     if rank:
         paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
         named = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)
+        # Every sort key is the document's, so PostgreSQL sorts the narrow index rows and
+        # joins the papers of one page only.
         tier = Case(
-            When(**{f"{path}pk__in": named.values("paper_id")}, then=Value(1)),
+            When(**{f"{docs}paper_id__in": named.values("paper_id")}, then=Value(1)),
             default=Value(0),
         )
         papers = papers.annotate(search_tier=tier, search_weight=F(f"{docs}weight")).order_by(

@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["reviews.api.permissions.ReadOnlyOrMember"],
     "DEFAULT_PAGINATION_CLASS": "reviews.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "reviews.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "search.filters.IndexSearchFilter",
     ],

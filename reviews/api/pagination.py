@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import pagination
@@ -17,7 +18,22 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE_NUMBER = 999_999_999
 
 
+class CountingPaginator(Paginator):
+    """Counts by reading where it can: a first page with room to spare holds the whole list,
+    so its length is the count and no COUNT query runs (a rare word's search, a short list).
+    A full first page reads one row more to know that, then counts."""
+
+    def page(self, number: int | str) -> Page:
+        if str(number) != "1" or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is a cached_property
+        return self._get_page(rows[: self.per_page], 1, self)
+
+
 class Pagination(pagination.PageNumberPagination):
+    django_paginator_class = CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

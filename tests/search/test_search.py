@@ -156,6 +156,24 @@ def test_rebuild_gives_the_index_the_services_keep(author: Member) -> None:
     assert index_rebuild()[DocumentKind.SECTION] == 4
 
 
+@postgres_only
+def test_rebuild_builds_the_word_indexes_again_without_a_pending_list(author: Member) -> None:
+    make_review(paper=PaperFactory(title="Batch norm"), author=author)
+    gin = """SELECT c.relname, c.reloptions FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_am am ON am.oid = c.relam
+              WHERE i.indrelid = 'search_document'::regclass AND am.amname = 'gin'"""
+    with connection.cursor() as cursor:
+        cursor.execute(gin)
+        before = sorted(cursor.fetchall())
+        index_rebuild()
+        cursor.execute(gin)
+        after = sorted(cursor.fetchall())
+    assert len(before) == 8
+    assert after == before
+    assert all(options == ["fastupdate=off"] for _name, options in after)
+    assert found("batch") == [Paper.objects.get(title="Batch norm")]
+
+
 def test_search_queries_are_constant(django_assert_num_queries, author: Member) -> None:
     for n in range(3):
         paper = PaperFactory(title=f"Gradient paper {n}")

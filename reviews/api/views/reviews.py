@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -63,9 +65,14 @@ class PaperViewSet(PaperImportExportMixin, viewsets.ModelViewSet):
         tags = Tag.objects.only("slug").order_by("slug")
         papers = Paper.objects.select_related("added_by")
         if self.action == "list":
-            # Read-only rows: tags as a plain list (a saved paper's must stay the manager's).
+            # Read-only rows: tags as a plain list (a saved paper's must stay the manager's);
+            # on PostgreSQL their slugs come in the page's own query.
+            papers = papers.only(*PAPER_LIST_FIELDS)
+            if connection.vendor == "postgresql":
+                slugs = tags.filter(papers=OuterRef("pk")).values("slug")
+                return papers.annotate(**{PREFETCHED_TAGS: ArraySubquery(slugs)})
             tag_list = Prefetch("tags", queryset=tags, to_attr=PREFETCHED_TAGS)
-            return papers.prefetch_related(tag_list).only(*PAPER_LIST_FIELDS)
+            return papers.prefetch_related(tag_list)
         return papers.prefetch_related(Prefetch("tags", queryset=tags))
 
     def _save(self, serializer: BaseSerializer, paper: Paper) -> None:
