@@ -349,6 +349,33 @@ class Review(models.Model):
         return [(s.value, s.label, getattr(self, f"{s.value}_html")) for s in Section]
 
 
+class ReviewWorkingCopy(models.Model):
+    """A published review's saved but unpublished changes, seen by its author alone.
+
+    Readers, search, feeds and the API keep reading the review itself (the published text)
+    until the author publishes the copy, which then becomes a revision like any other save.
+    """
+
+    review = models.OneToOneField(
+        Review, on_delete=models.CASCADE, primary_key=True, related_name="working_copy"
+    )
+    # The review's version the copy was saved against.
+    base_version = models.PositiveIntegerField()
+    tldr = models.CharField(_("TL;DR"), max_length=300, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    introduction = models.TextField(_("Introduction"), blank=True)
+    core_algorithm = models.TextField(_("Core algorithm"), blank=True)
+    results = models.TextField(_("Results"), blank=True)
+    thoughts = models.TextField(_("My thoughts"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Working copy of {self.review}"
+
+
 class ReviewRevision(models.Model):
     """The four sections of a review as they were at one publish."""
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from reviews import services
-from reviews.models import Comment, Member, Review, ReviewRevision
-from tests.factories import MemberFactory, make_comment, make_review
+from reviews.models import Comment, Member, Review, ReviewRevision, ReviewWorkingCopy
+from search.services import index_rebuild
+from tests.factories import MemberFactory, make_comment, make_review, paper_found_by
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +346,213 @@ def test_revision_html_migration_fills_existing_revisions() -> None:
     assert revision.introduction_html == review.introduction_html
     assert revision.core_algorithm_html == review.core_algorithm_html
     assert revision.thoughts_html == ""
+
+
+# --------------------------------------------------------------------------------------------
+# The working copy of a published review
+# --------------------------------------------------------------------------------------------
+
+SECRET = "quokkaplanned"  # a word only the working copy holds
+
+
+def save_copy(review: Review, **changes: str) -> ReviewWorkingCopy:
+    content = services.ReviewContent.from_review(review)
+    content = services.ReviewContent(**{**vars(content), "thoughts": f"{SECRET} 계획.", **changes})
+    return services.review_working_copy_save(
+        review=review, by=review.author, content=content, expected_version=review.version
+    )
+
+
+def test_working_copy_save_leaves_review_as_published() -> None:
+    review = make_review(thoughts="Published opinion.")
+    version = review.version
+
+    copy = save_copy(review)
+
+    review.refresh_from_db()
+    assert (review.thoughts, review.version, review.revisions.count()) == (
+        "Published opinion.",
+        version,
+        1,
+    )
+    assert (copy.thoughts, copy.base_version) == (f"{SECRET} 계획.", version)
+
+
+def test_working_copy_save_on_stale_version_is_refused() -> None:
+    review = make_review()
+    content = services.ReviewContent.from_review(review)
+    with pytest.raises(services.ReviewConflict):
+        services.review_working_copy_save(
+            review=review, by=review.author, content=content, expected_version=review.version - 1
+        )
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_working_copy_of_draft_or_by_another_is_refused(member: Member) -> None:
+    draft = make_review(published=False)
+    content = services.ReviewContent.from_review(draft)
+    with pytest.raises(ValidationError):
+        services.review_working_copy_save(
+            review=draft, by=draft.author, content=content, expected_version=draft.version
+        )
+    published = make_review()
+    with pytest.raises(PermissionDenied):
+        services.review_working_copy_save(
+            review=published, by=member, content=content, expected_version=published.version
+        )
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_working_copy_oversized_section_is_refused() -> None:
+    review = make_review()
+    with pytest.raises(ValidationError) as raised:
+        save_copy(review, results="x" * (101 * 1024))
+    assert "results" in raised.value.message_dict
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_working_copy_publish_makes_a_revision_and_drops_copy() -> None:
+    review = make_review()
+    save_copy(review)
+
+    published = services.review_working_copy_publish(
+        review=review, by=review.author, expected_version=review.version
+    )
+
+    assert published.thoughts == f"{SECRET} 계획."
+    assert f"{SECRET}" in published.thoughts_html
+    assert published.revisions.count() == 2
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_working_copy_publish_checks_version() -> None:
+    review = make_review()
+    save_copy(review)
+    stale = review.version
+    review = publish_again(review, tldr="Published from elsewhere.")
+    with pytest.raises(services.ReviewConflict):
+        services.review_working_copy_publish(
+            review=review, by=review.author, expected_version=stale
+        )
+    review.refresh_from_db()
+    assert SECRET not in review.thoughts
+    assert ReviewWorkingCopy.objects.filter(review=review).exists()
+
+
+def test_working_copy_stays_out_of_search_feeds_and_others_reads(member: Member) -> None:
+    review = make_review()
+    save_copy(review)
+    index_rebuild()
+
+    assert not paper_found_by(review.paper, SECRET)
+    assert SECRET not in Client().get(reverse("feed_atom")).content.decode()
+    assert SECRET not in Client().get(reverse("feed_rss")).content.decode()
+    assert SECRET not in page_of(client_of(member).get(review.get_absolute_url()))
+    assert SECRET not in page_of(client_of(review.author).get(review.get_absolute_url()))
+    api = api_client(member)
+    assert (
+        SECRET not in api.get(reverse("review-detail", kwargs={"pk": review.pk})).content.decode()
+    )
+    assert SECRET not in api.get(reverse("review-list")).content.decode()
+    assert api.get(reverse("review-list"), {"search": SECRET}).json()["count"] == 0
+    copy_url = reverse("review-working-copy", kwargs={"pk": review.pk})
+    assert api.get(copy_url).status_code == 404
+
+
+def test_working_copy_published_is_found_by_search() -> None:
+    review = make_review()
+    save_copy(review)
+    services.review_working_copy_publish(
+        review=review, by=review.author, expected_version=review.version
+    )
+    assert paper_found_by(review.paper, SECRET)
+
+
+def editor_post(client: Client, review: Review, button: str, **changes: str) -> Any:
+    data = {
+        **vars(services.ReviewContent.from_review(review)),
+        "version": str(review.version),
+        button: "1",
+        **changes,
+    }
+    return client.post(reverse("review_edit", args=[review.paper_id]), data)
+
+
+def test_editor_saves_working_copy_and_reopens_it() -> None:
+    review = make_review(thoughts="Published opinion.")
+    client = client_of(review.author)
+
+    response = editor_post(client, review, "working_copy", thoughts=f"{SECRET} draft.")
+
+    assert response.url == reverse("review_edit", args=[review.paper_id])
+    review.refresh_from_db()
+    assert review.thoughts == "Published opinion."
+    editor = page_of(client.get(response.url))
+    assert f"{SECRET} draft." in editor
+    assert 'id="working-copy-note"' in editor
+    assert 'name="discard_working_copy"' in editor
+    page = page_of(client.get(review.get_absolute_url()))
+    assert 'class="working-copy-note"' in page
+    assert 'class="working-copy-note"' not in page_of(Client().get(review.get_absolute_url()))
+
+
+def test_editor_publish_changes_publishes_and_drops_copy() -> None:
+    review = make_review()
+    save_copy(review)
+    response = editor_post(client_of(review.author), review, "publish", thoughts="Final.")
+    assert response.url == review.get_absolute_url()
+    review.refresh_from_db()
+    assert (review.thoughts, review.revisions.count()) == ("Final.", 2)
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_editor_discard_working_copy_keeps_published_review() -> None:
+    review = make_review(thoughts="Published opinion.")
+    save_copy(review)
+    response = editor_post(client_of(review.author), review, "discard_working_copy")
+    assert response.url == reverse("review_edit", args=[review.paper_id])
+    review.refresh_from_db()
+    assert (review.thoughts, ReviewWorkingCopy.objects.count()) == ("Published opinion.", 0)
+
+
+def test_editor_working_copy_on_stale_version_is_409_and_keeps_text() -> None:
+    review = make_review()
+    stale = Review.objects.get(pk=review.pk)
+    publish_again(review, tldr="Published elsewhere.")
+    response = editor_post(client_of(review.author), stale, "working_copy", thoughts="Mine.")
+    assert response.status_code == 409
+    assert "Mine." in response.content.decode()
+    assert not ReviewWorkingCopy.objects.exists()
+
+
+def test_api_working_copy_round_trip() -> None:
+    review = make_review(tldr="Published.")
+    client = api_client(review.author)
+    url = reverse("review-working-copy", kwargs={"pk": review.pk})
+    etag = client.get(reverse("review-detail", kwargs={"pk": review.pk}))["ETag"]
+
+    assert client.get(url).status_code == 404
+    assert client.patch(url, {"tldr": "Later."}, format="json").status_code == 428
+    saved = client.patch(url, {"tldr": "Later."}, format="json", headers={"If-Match": etag})
+    assert (saved.status_code, saved.json()["tldr"], saved["ETag"]) == (200, "Later.", etag)
+    assert saved.json()["thoughts"] == review.thoughts
+    assert client.get(url).json()["tldr"] == "Later."
+
+    publish = reverse("review-working-copy-publish", kwargs={"pk": review.pk})
+    assert client.post(publish, headers={"If-Match": '"review-0-v0"'}).status_code == 412
+    published = client.post(publish, headers={"If-Match": etag})
+    assert (published.status_code, published.json()["tldr"]) == (200, "Later.")
+    assert published["ETag"] != etag
+    assert client.get(url).status_code == 404
+    assert client.post(publish, headers={"If-Match": published["ETag"]}).status_code == 400
+
+
+def test_api_working_copy_discard() -> None:
+    review = make_review()
+    save_copy(review)
+    client = api_client(review.author)
+    url = reverse("review-working-copy", kwargs={"pk": review.pk})
+    etag = client.get(reverse("review-detail", kwargs={"pk": review.pk}))["ETag"]
+    assert client.delete(url, headers={"If-Match": etag}).status_code == 204
+    assert not ReviewWorkingCopy.objects.exists()
+    assert client.delete(url, headers={"If-Match": etag}).status_code == 404

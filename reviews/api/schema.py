@@ -81,12 +81,15 @@ class AutoSchema(openapi.AutoSchema):
     def _needs_if_match(self) -> bool:
         view_name = type(self.view).__name__
         action = getattr(self.view, "action", None)
+        if view_name == "ReviewViewSet" and action == "working_copy":
+            return self.method != "GET"
         return view_name == "ReviewViewSet" and action in (
             "update",
             "partial_update",
             "destroy",
             "publish",
             "unpublish",
+            "publish_working_copy",
         )
 
 

@@ -34,6 +34,7 @@ from ..models import (
     ReadingListEntry,
     Review,
     ReviewRevision,
+    ReviewWorkingCopy,
     Tag,
 )
 from ..validators import validate_markdown_size
@@ -182,11 +183,13 @@ def review_save(
     content: ReviewContent,
     expected_version: int,
     publish: bool = False,
+    drop_working_copy: bool = False,
 ) -> Review:
     """Save the author's edit if nobody saved since `expected_version`.
 
     A published review stays published, so every later save is a publish and
     keeps a revision. Raises ReviewConflict when the version moved on.
+    `drop_working_copy`: the edit includes the working copy (the editor opened it).
     """
     if review.author_id != by.pk:
         raise PermissionDenied(_("Only the author can edit this review."))
@@ -207,7 +210,78 @@ def review_save(
     review.refresh_from_db()
     if publish:
         _keep_revision(review=review, by=by, content=content)
+    if drop_working_copy:
+        ReviewWorkingCopy.objects.filter(review=review).delete()
     return review
+
+
+def _working_copy_author(review: Review, by: Member) -> None:
+    if review.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can change this review's working copy."))
+
+
+@transaction.atomic
+def review_working_copy_save(
+    *, review: Review, by: Member, content: ReviewContent, expected_version: int
+) -> ReviewWorkingCopy:
+    """Keep the author's changes to a published review without publishing them.
+
+    Guarded like every write to the review: ReviewConflict if it moved on from
+    `expected_version`. Readers, search and feeds never see the copy.
+    """
+    _working_copy_author(review, by)
+    if not review.is_published:
+        raise ValidationError(
+            _("Only a published review has a working copy; save your draft instead."),
+            code="not_published",
+        )
+    content.validate()
+    _lock_version(review, expected_version)
+    copy, _created = ReviewWorkingCopy.objects.update_or_create(
+        review=review, defaults={**vars(content), "base_version": expected_version}
+    )
+    return copy
+
+
+@transaction.atomic
+def review_working_copy_publish(
+    *,
+    review: Review,
+    by: Member,
+    expected_version: int,
+    content: ReviewContent | None = None,
+) -> Review:
+    """Publish the working copy (or `content`, the editor's text that includes it) as the
+    review's new revision, through review_save's version check, and drop the copy."""
+    _working_copy_author(review, by)
+    if content is None:
+        copy = ReviewWorkingCopy.objects.filter(review=review).first()
+        if copy is None:
+            raise ValidationError(_("There is no working copy to publish."), code="no_copy")
+        content = working_copy_content(copy)
+    return review_save(
+        review=review,
+        by=by,
+        content=content,
+        expected_version=expected_version,
+        publish=True,
+        drop_working_copy=True,
+    )
+
+
+@transaction.atomic
+def review_working_copy_discard(
+    *, review: Review, by: Member, expected_version: int | None = None
+) -> bool:
+    """Throw the working copy away; the published review stays as it is. True if there was one."""
+    _working_copy_author(review, by)
+    _lock_version(review, expected_version)
+    deleted, _detail = ReviewWorkingCopy.objects.filter(review=review).delete()
+    return bool(deleted)
+
+
+def working_copy_content(copy: ReviewWorkingCopy) -> ReviewContent:
+    return ReviewContent(**{f.name: getattr(copy, f.name) for f in fields(ReviewContent)})
 
 
 def _lock_version(review: Review, expected_version: int | None) -> None:

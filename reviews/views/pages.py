@@ -44,6 +44,7 @@ from ..models import (
     ReadingList,
     ReadingListEntry,
     Review,
+    ReviewWorkingCopy,
     Tag,
 )
 from ..validators import validate_markdown_size
@@ -215,15 +216,29 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or revise the signed-in member's review of a paper."""
     paper = get_object_or_404(Paper, pk=pk)
     review = Review.objects.filter(paper=paper, author=request.user).first()
+    working_copy = ReviewWorkingCopy.objects.filter(review=review).first() if review else None
     conflict: Review | None = None
+    if request.method == "POST" and review is not None and "discard_working_copy" in request.POST:
+        services.review_working_copy_discard(review=review, by=request.user)
+        messages.success(request, _("Working copy discarded; the published review is unchanged."))
+        return redirect("review_edit", pk=paper.pk)
     if request.method == "POST":
         form = ReviewForm(request.POST)
         if form.is_valid():
             publish = "publish" in request.POST
+            # "Save working copy": a published review's changes, kept without publishing.
+            keep = review is not None and "working_copy" in request.POST
             try:
                 if review is None:
                     review = services.review_create(
                         paper=paper, author=request.user, content=form.content(), publish=publish
+                    )
+                elif keep:
+                    services.review_working_copy_save(
+                        review=review,
+                        by=request.user,
+                        content=form.content(),
+                        expected_version=form.cleaned_data["version"],
                     )
                 else:
                     review = services.review_save(
@@ -232,6 +247,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         content=form.content(),
                         expected_version=form.cleaned_data["version"],
                         publish=publish,
+                        drop_working_copy=True,
                     )
             except services.ReviewConflict as error:
                 conflict = error.current
@@ -250,15 +266,24 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                if keep:
+                    messages.success(
+                        request,
+                        _(
+                            "Working copy saved. Only you can see it: readers see the published "
+                            "review until you publish the changes."
+                        ),
+                    )
+                    return redirect("review_edit", pk=paper.pk)
                 if publish or review.is_published:
                     messages.success(request, _("Your review is published."))
                     return redirect(review)
                 messages.success(request, _("Draft saved."))
                 return redirect("review_edit", pk=paper.pk)
     elif review is not None:
-        form = ReviewForm(
-            initial={**vars(services.ReviewContent.from_review(review)), "version": review.version}
-        )
+        # The author goes on from their working copy when they saved one.
+        content = services.ReviewContent.from_review(working_copy or review)
+        form = ReviewForm(initial={**vars(content), "version": review.version})
     else:
         form = ReviewForm(initial={"version": 0, "language": request.user.preferred_language})
     section_fields = [form[s.value] for s in Section]
@@ -269,6 +294,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "section_fields": section_fields,
         "conflict": conflict,
         "conflict_sections": _conflict_sections(form, conflict) if conflict else [],
+        "working_copy": working_copy,
     }
     status = 409 if conflict else (400 if request.method == "POST" else 200)
     return render(request, "reviews/review_edit.html", context, status=status)
@@ -336,8 +362,16 @@ def review_page(
         "can_moderate": request.user.is_authenticated
         and (request.user.pk == review.author_id or request.user.is_staff),
         "viewer": _comment_viewer(request, review),
+        "working_copy": _own_working_copy(request, review),
     }
     return render(request, "reviews/review_detail.html", context, status=status)
+
+
+def _own_working_copy(request: HttpRequest, review: Review) -> ReviewWorkingCopy | None:
+    """The author's unpublished changes, which the page mentions to them alone."""
+    if request.user.pk != review.author_id:
+        return None
+    return ReviewWorkingCopy.objects.filter(review=review).only("updated_at").first()
 
 
 def _prepare_comments(comments: list[Comment]) -> None:

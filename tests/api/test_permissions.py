@@ -1,10 +1,11 @@
 """Who may do what through the API: every (route, method) of reviews.api.urls × role, one table.
 
 The world: a cohort with a reading list whose entry points at a paper; a published review of
-that paper by `author`, with a comment by `author`; a draft review by `author` of a second
-paper, also with a comment by `author`; a third paper nobody reviewed; and, belonging to
-`author`, a reading status, a bookmark and a spare API token. `author` also has a run on
-each review: a running one on the published review, a finished one on the draft.
+that paper by `author`, with a comment by `author` and an unpublished working copy; a draft
+review by `author` of a second paper, also with a comment by `author`; a third paper nobody
+reviewed; and, belonging to `author`, a reading status, a bookmark and a spare API token.
+`author` also has a run on each review: a running one on the published review, a finished
+one on the draft.
 
 Roles: anonymous; member and other (two members who are not the author); author; organizer
 (is_staff, not the author); revoked (a member whose only token was revoked) and inactive (a
@@ -44,6 +45,7 @@ from reviews.models import (
     ReadingList,
     ReadingListEntry,
     Review,
+    ReviewWorkingCopy,
 )
 from tests.factories import EntryFactory, MemberFactory, PaperFactory, make_comment, make_review
 
@@ -105,6 +107,18 @@ MATRIX: dict[tuple[str, str, str], Row] = {
     ("review-unpublish", "POST", "draft"):  (401,  404,  200,  404,  404,  401,  401),
     ("review-revisions", "GET", "published"): (200, 200, 200,  200,  200,  401,  401),
     ("review-revisions", "GET", "draft"):   (404,  404,  200,  404,  404,  401,  401),
+    # The working copy of a published review is its author's alone: others cannot even see
+    # that it exists (404) and cannot write it (403). A draft has none (its author: 400/404).
+    ("review-working-copy", "GET", "published"): (401, 404, 200, 404, 404, 401, 401),
+    ("review-working-copy", "GET", "draft"): (401, 404,  404,  404,  404,  401,  401),
+    ("review-working-copy", "PUT", "published"): (401, 403, 200, 403, 403, 401, 401),
+    ("review-working-copy", "PUT", "draft"): (401, 404,  400,  404,  404,  401,  401),
+    ("review-working-copy", "PATCH", "published"): (401, 403, 200, 403, 403, 401, 401),
+    ("review-working-copy", "PATCH", "draft"): (401, 404, 400,  404,  404,  401,  401),
+    ("review-working-copy", "DELETE", "published"): (401, 403, 204, 403, 403, 401, 401),
+    ("review-working-copy", "DELETE", "draft"): (401, 404, 404, 404,  404,  401,  401),
+    ("review-working-copy-publish", "POST", "published"): (401, 403, 200, 403, 403, 401, 401),
+    ("review-working-copy-publish", "POST", "draft"): (401, 404, 400, 404, 404, 401, 401),
     # Comments: read with the review; members comment; the author edits, organizers delete.
     ("comment-list", "GET", "-"):           (200,  200,  200,  200,  200,  401,  401),
     ("comment-list", "POST", "published"):  (401,  201,  201,  201,  201,  401,  401),
@@ -184,7 +198,15 @@ FEED = (
 )
 
 # Routes whose object belongs to the review the target names; their writes need If-Match.
-IF_MATCH_ROUTES = frozenset({"review-detail", "review-publish", "review-unpublish"})
+IF_MATCH_ROUTES = frozenset(
+    {
+        "review-detail",
+        "review-publish",
+        "review-unpublish",
+        "review-working-copy",
+        "review-working-copy-publish",
+    }
+)
 
 
 @dataclass
@@ -202,6 +224,7 @@ class World:
     draft: Review
     comment: Comment
     draft_comment: Comment
+    working_copy: ReviewWorkingCopy
     reading_list: ReadingList
     entry: ReadingListEntry
     status: EntryStatus
@@ -254,6 +277,12 @@ def build_world() -> World:
         draft=draft,
         comment=make_comment(review=published, author=author, body="A note on $x^2$."),
         draft_comment=make_comment(review=draft, author=author, body="Note to self."),
+        working_copy=services.review_working_copy_save(
+            review=published,
+            by=author,
+            content=services.ReviewContent(tldr="Unpublished changes.", thoughts="아직 비공개."),
+            expected_version=published.version,
+        ),
         reading_list=entry.reading_list,
         entry=entry,
         status=services.entry_status_set(entry=entry, member=author, status="reading"),
@@ -308,6 +337,8 @@ def url_for(route: str, target: str, world: World) -> str:
         "review-publish": {"pk": review.pk},
         "review-unpublish": {"pk": review.pk},
         "review-revisions": {"pk": review.pk},
+        "review-working-copy": {"pk": review.pk},
+        "review-working-copy-publish": {"pk": review.pk},
         "comment-detail": {"pk": comment.pk},
         "comment-revisions": {"pk": comment.pk},
         "member-detail": {"username": profile.username},
@@ -352,6 +383,8 @@ def body_for(route: str, method: str, target: str, world: World) -> dict[str, An
         ("review-list", "POST"): {"paper": world.fresh_paper.pk, **sections},
         ("review-detail", "PUT"): sections,
         ("review-detail", "PATCH"): {"tldr": "Edited summary."},
+        ("review-working-copy", "PUT"): sections,
+        ("review-working-copy", "PATCH"): {"tldr": "Not yet published."},
         ("comment-list", "POST"): {"review": review.pk, "body": "Thanks.", "section": "results"},
         ("comment-detail", "PUT"): {"body": "Edited **note**."},
         ("comment-detail", "PATCH"): {"body": "Edited **note**."},

@@ -19,6 +19,10 @@ IF_MATCH_OPERATIONS = (
     "reviews_destroy",
     "reviews_publish_create",
     "reviews_unpublish_create",
+    "reviews_working_copy_update",
+    "reviews_working_copy_partial_update",
+    "reviews_working_copy_destroy",
+    "reviews_working_copy_publish_create",
 )
 # Resources anyone may read; the rest belong to the signed-in member alone.
 PUBLIC_PREFIXES = (
@@ -32,8 +36,13 @@ PUBLIC_PREFIXES = (
     "/api/experiments/",
     "/api/runs/",
 )
-# A comment's earlier texts: its author's and organizers' alone.
-SELF_ONLY_PATHS = ("/api/members/me/", "/api/comments/{id}/revisions/")
+# A comment's earlier texts (its author's and organizers'), a review's working copy (its
+# author's): not for anonymous readers.
+SELF_ONLY_PATHS = (
+    "/api/members/me/",
+    "/api/comments/{id}/revisions/",
+    "/api/reviews/{id}/working-copy/",
+)
 SELF_ONLY_PREFIXES = ("/api/tokens/", "/api/bookmarks/", "/api/reading-status/")
 
 

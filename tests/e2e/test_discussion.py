@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from reviews.models import Comment
-from tests.e2e.support import Session, SessionFactory, StudyData, sign_in
+from tests.e2e.support import Session, SessionFactory, StudyData, sign_in, type_into
 from tests.factories import MemberFactory, make_review
 
 if TYPE_CHECKING:
@@ -59,3 +59,39 @@ def test_section_comment_link_works_without_script(
     page.goto(review.get_absolute_url() + href)
     assert page.locator("#id_section").input_value() == "thoughts"
     session.guard.check(page)
+
+
+def test_working_copy_stays_private_until_published(
+    new_session: SessionFactory, study: StudyData
+) -> None:
+    review = make_review(paper=study.paper, author=study.author, thoughts="처음 소감.")
+    reader = MemberFactory(username="minji", display_name="Minji Seo")
+    author_session, reader_session = new_session(), new_session()
+    author_page, reader_page = author_session.new_page(), reader_session.new_page()
+    editor_path = f"/papers/{study.paper.pk}/review/"
+    sign_in(
+        author_page, author_session.guard, username=study.author.username, next_path=editor_path
+    )
+    sign_in(reader_page, reader_session.guard, username=reader.username, next_path="/")
+
+    type_into(author_page, "#id_thoughts", "고친 소감: 재현해 보니 **0.4%p** 낮았다.")
+    with author_page.expect_navigation():
+        author_page.get_by_role("button", name="Save working copy").click()
+    assert author_page.url.endswith(editor_path)
+    assert "Only you can see it" in author_page.locator("#working-copy-note").inner_text()
+    assert "0.4%p" in author_page.locator("#id_thoughts").input_value()
+    author_session.check()
+
+    reader_page.goto(review.get_absolute_url())
+    assert reader_page.locator("section#thoughts .prose").inner_text() == "처음 소감."
+    assert "0.4%p" not in reader_page.content()
+    reader_session.check()
+
+    with author_page.expect_navigation():
+        author_page.get_by_role("button", name="Publish changes").click()
+    assert author_page.url.endswith(review.get_absolute_url())
+    author_session.check()
+
+    reader_page.reload()
+    assert "0.4%p" in reader_page.locator("section#thoughts strong").inner_text()
+    reader_session.check()

@@ -108,7 +108,7 @@ def test_review_save_conflict_keeps_typed_text(
     # Let the preview land first, so no request is in flight when the page navigates.
     first_page.locator("#preview-introduction math msup").first.wait_for(state="attached")
     with first_page.expect_navigation():
-        first_page.get_by_role("button", name="Publish revision").click()
+        first_page.get_by_role("button", name="Publish changes").click()
     assert first_page.url.endswith(review.get_absolute_url())
     first.check()
 
@@ -117,7 +117,7 @@ def test_review_save_conflict_keeps_typed_text(
     second_page.locator("#preview-introduction math msup").first.wait_for(state="attached")
     second.guard.allow_status(409, edit_path)
     with second_page.expect_navigation() as navigation:
-        second_page.get_by_role("button", name="Publish revision").click()
+        second_page.get_by_role("button", name="Publish changes").click()
     response = navigation.value
     assert response is not None
     assert response.status == 409
@@ -136,7 +136,7 @@ def test_review_save_conflict_keeps_typed_text(
 
     # Having seen the saved text, the second session may save again on purpose.
     with second_page.expect_navigation():
-        second_page.get_by_role("button", name="Publish revision").click()
+        second_page.get_by_role("button", name="Publish changes").click()
     assert second_page.url.endswith(review.get_absolute_url())
     review.refresh_from_db()
     # Browsers submit textarea line breaks as CRLF and the app stores them as sent.

@@ -32,6 +32,7 @@ from .reviews import (
     ReviewEditSerializer,
     ReviewRevisionSerializer,
     ReviewSerializer,
+    ReviewWorkingCopySerializer,
 )
 from .runs import ExperimentSerializer, RunCreateSerializer, RunDetailSerializer, RunSerializer
 
@@ -56,6 +57,7 @@ __all__ = [
     "ReviewEditSerializer",
     "ReviewRevisionSerializer",
     "ReviewSerializer",
+    "ReviewWorkingCopySerializer",
     "RunCreateSerializer",
     "RunDetailSerializer",
     "RunSerializer",

@@ -9,7 +9,14 @@ from rest_framework import serializers
 
 from reviews import sections
 from reviews.enums import Section
-from reviews.models import Comment, CommentRevision, Paper, Review, ReviewRevision
+from reviews.models import (
+    Comment,
+    CommentRevision,
+    Paper,
+    Review,
+    ReviewRevision,
+    ReviewWorkingCopy,
+)
 
 from .fast import FastListSerializer
 from .fields import ModelSerializer, StrictCharField, TagListField, markdown_field
@@ -95,6 +102,28 @@ class ReviewEditSerializer(ReviewSerializer):
     """For PUT and PATCH: the paper is fixed once the review exists."""
 
     paper = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class ReviewWorkingCopySerializer(ModelSerializer):
+    """A published review's unpublished changes; only its author reads or writes them."""
+
+    introduction = markdown_field(required=False)
+    core_algorithm = markdown_field(required=False)
+    results = markdown_field(required=False)
+    thoughts = markdown_field(required=False)
+
+    class Meta:
+        model = ReviewWorkingCopy
+        fields = [
+            "review",
+            "tldr",
+            "language",
+            *sections.KEYS,
+            "base_version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["review", "base_version", "created_at", "updated_at"]
 
 
 class ReviewRevisionSerializer(ModelSerializer):

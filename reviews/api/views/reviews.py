@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from reviews import selectors, services
 from reviews.enums import Section
-from reviews.models import Comment, Paper, Review, Tag
+from reviews.models import Comment, Paper, Review, ReviewWorkingCopy, Tag
 
 from .. import filters, permissions, serializers
 from ..serializers.fields import PREFETCHED_TAGS
@@ -111,6 +111,8 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action in ("update", "partial_update"):
             return serializers.ReviewEditSerializer
+        if self.action == "working_copy":
+            return serializers.ReviewWorkingCopySerializer
         return serializers.ReviewSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -133,7 +135,9 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
         response["ETag"] = review_etag(review)
         return response
 
-    def _content(self, review: Review | None, data: dict[str, Any]) -> services.ReviewContent:
+    def _content(
+        self, review: Review | ReviewWorkingCopy | None, data: dict[str, Any]
+    ) -> services.ReviewContent:
         base = services.ReviewContent.from_review(review) if review else services.ReviewContent()
         fields = {k: v for k, v in data.items() if k in base.__dataclass_fields__}
         return services.ReviewContent(**{**vars(base), **fields})
@@ -201,6 +205,74 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
             review=review, by=request.user, expected_version=self._expected_version(review)
         )
         return self._respond(unpublished)
+
+    @extend_schema(methods=["GET"], responses=serializers.ReviewWorkingCopySerializer)
+    @extend_schema(methods=["PUT", "PATCH"], parameters=[IF_MATCH])
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None}, parameters=[IF_MATCH])
+    @action(
+        detail=True,
+        methods=["get", "put", "patch", "delete"],
+        url_path="working-copy",
+        permission_classes=[permissions.MemberOnly],
+    )
+    def working_copy(self, request: Request, pk: str | None = None) -> Response:
+        """The author's unpublished changes to their published review.
+
+        Nobody else can read it (404) or write it (403). Writes need `If-Match` with the
+        review's ETag, which a working copy leaves as it is; publish it with
+        `POST working-copy/publish/`.
+        """
+        review = self.get_object()
+        if review.author_id != request.user.pk:
+            if request.method == "GET":
+                raise NotFound()
+            raise PermissionDenied(_("Only the author can change this review's working copy."))
+        copy = ReviewWorkingCopy.objects.filter(review=review).first()
+        if request.method == "GET":
+            if copy is None:
+                raise NotFound(_("This review has no working copy."))
+            return self._respond_copy(copy, review)
+        expected = self._expected_version(review)
+        if request.method == "DELETE":
+            discarded = services.review_working_copy_discard(
+                review=review, by=request.user, expected_version=expected
+            )
+            if not discarded:
+                raise NotFound(_("This review has no working copy."))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        partial = request.method == "PATCH"
+        serializer = self.get_serializer(copy, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        saved = services.review_working_copy_save(
+            review=review,
+            by=request.user,
+            content=self._content(copy or review, serializer.validated_data),
+            expected_version=expected,
+        )
+        return self._respond_copy(saved, review)
+
+    def _respond_copy(self, copy: ReviewWorkingCopy, review: Review) -> Response:
+        response = Response(serializers.ReviewWorkingCopySerializer(copy).data)
+        response["ETag"] = review_etag(review)
+        return response
+
+    @extend_schema(request=None, parameters=[IF_MATCH])
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="working-copy/publish",
+        url_name="working-copy-publish",
+        permission_classes=[permissions.MemberOnly],
+    )
+    def publish_working_copy(self, request: Request, pk: str | None = None) -> Response:
+        """Publish the working copy as the review's new revision, and drop the copy."""
+        review = self.get_object()
+        if review.author_id != request.user.pk:
+            raise PermissionDenied(_("Only the author can publish a review."))
+        saved = services.review_working_copy_publish(
+            review=review, by=request.user, expected_version=self._expected_version(review)
+        )
+        return self._respond(saved)
 
     @extend_schema(responses=serializers.ReviewRevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
