@@ -68,10 +68,14 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
         return papers
     docs = f"{path}search_documents__"
     search = _tsquery(terms)
-    # Only a paper's own document has `paper_words`, so the match alone picks that row: a
-    # `kind` test beside it would make the planner misjudge how many rows match (the two
-    # conditions are one), and choose a plan that reads every paper for a common word.
-    papers = papers.filter(**{f"{docs}paper_words": search})
+    # Only a paper's own document has `paper_words`, so the match alone picks that row. For
+    # all papers a `kind` test beside it makes the planner misjudge how many rows match (the
+    # two conditions are one) and read every paper for a common word; through a reading
+    # list's entries it has the planner join the list to the matches, not test each entry.
+    match = {f"{docs}paper_words": search}
+    if path:
+        match[f"{docs}kind"] = DocumentKind.PAPER
+    papers = papers.filter(**match)
     if rank:
         paper_docs = Document.objects.filter(kind=DocumentKind.PAPER)
         named = paper_docs.annotate(words=_TitleVector("title")).filter(words=search)

@@ -189,9 +189,10 @@ def papers(environ: dict[str, Any]) -> dict[str, Any]:
     db = connection()
     if terms and indexed(db):
         query = tsquery(terms)
+        # As the app asks it: only a paper's own document has paper_words.
         match = (
             "FROM reviews_paper p JOIN search_document d ON d.paper_id = p.id "
-            "AND d.kind = 'paper' WHERE d.paper_words @@ to_tsquery('english', %s)"
+            "WHERE d.paper_words @@ to_tsquery('english', %s)"
         )
         total = db.execute(f"SELECT count(*) {match}", [query]).fetchone()[0]
         rows = db.execute(
@@ -199,7 +200,7 @@ def papers(environ: dict[str, Any]) -> dict[str, Any]:
             SELECT {PAPER_COLUMNS}
             {match.replace("WHERE", "LEFT JOIN reviews_member m ON m.id = p.added_by_id WHERE")}
             ORDER BY CASE
-                WHEN p.id IN (SELECT paper_id FROM search_document WHERE kind = 'paper'
+                WHEN d.paper_id IN (SELECT paper_id FROM search_document WHERE kind = 'paper'
                               AND to_tsvector('english'::regconfig, title)
                                   @@ to_tsquery('english', %s)) THEN 1
                 ELSE 0 END DESC,
