@@ -150,3 +150,93 @@ def test_html_to_markdown_output_renders_math_through_the_app_renderer() -> None
     html = str(render_markdown(markdown))
     assert html.count("<math") == 2
     assert "a_i" not in html.replace("&lt;", "")  # rendered as MathML, not left as TeX text
+
+
+# --- pasted text keeps its shape: line breaks and bare links (issue 12) --------------------
+
+VELOG_PASTE = (
+    "<meta charset='utf-8'><h2 style=\"color: rgb(33, 37, 41);\">1. Introduction</h2>"
+    '<p style="color: rgb(33, 37, 41); line-height: 1.7;">ViT는 이미지를 16x16 patch로 나눈다.<br>'
+    "논문: https://arxiv.org/abs/2010.11929<br>코드는 https://github.com/google-research/"
+    "vision_transformer 참고</p>"
+    '<pre style="background: rgb(251, 253, 252);"><code class="language-python">'
+    "x = patch_embed(img)\n</code></pre>"
+)
+
+TISTORY_PASTE = (
+    '<div class="tt_article_useless_p_margin contents_style">'
+    '<p data-ke-size="size16" style="white-space: pre-wrap;">'
+    "손실 함수는 $L = \\sum_i \\ell_i$ 이고\n"
+    "학습률은 $\\eta$ 로 둔다.\n\nSecond paragraph: see https://ko.wikipedia.org/wiki/"
+    "Attention_(machine_learning).</p></div>"
+)
+
+
+def test_html_to_markdown_velog_breaks_and_bare_links_survive() -> None:
+    assert html_to_markdown(VELOG_PASTE) == (
+        "## 1. Introduction\n\n"
+        "ViT는 이미지를 16x16 patch로 나눈다.  \n"
+        "논문: <https://arxiv.org/abs/2010.11929>  \n"
+        "코드는 <https://github.com/google-research/vision_transformer> 참고\n\n"
+        "```python\nx = patch_embed(img)\n```\n"
+    )
+
+
+def test_html_to_markdown_pre_wrap_newlines_become_breaks_and_paragraphs() -> None:
+    assert html_to_markdown(TISTORY_PASTE) == (
+        "손실 함수는 $L = \\sum_i \\ell_i$ 이고  \n"
+        "학습률은 $\\eta$ 로 둔다.\n\n"
+        "Second paragraph: see <https://ko.wikipedia.org/wiki/Attention_(machine_learning)>.\n"
+    )
+
+
+def test_html_to_markdown_pasted_text_renders_with_its_lines_and_links() -> None:
+    html = str(render_markdown(html_to_markdown(TISTORY_PASTE)))
+    assert "이고<br>" in html
+    assert html.count("<p>") == 2
+    assert 'href="https://ko.wikipedia.org/wiki/Attention_(machine_learning)"' in html
+    assert html.count("<math") == 2
+
+
+def test_html_to_markdown_plain_text_keeps_lines_links_and_math() -> None:
+    text = (
+        "Meta-learning 정리\n"
+        "- MAML: https://arxiv.org/abs/1703.03400, 2017\n"
+        "- 업데이트: $\\theta' = \\theta - \\alpha \\nabla_\\theta L$\n"
+        "\n"
+        "끝 (https://velog.io/@user/maml_review)"
+    )
+    assert html_to_markdown(text) == (
+        "Meta-learning 정리  \n"
+        "- MAML: <https://arxiv.org/abs/1703.03400>, 2017  \n"
+        "- 업데이트: $\\theta' = \\theta - \\alpha \\nabla_\\theta L$\n\n"
+        "끝 (<https://velog.io/@user/maml_review>)\n"
+    )
+
+
+def test_html_to_markdown_newlines_of_normal_html_stay_soft() -> None:
+    html = '<p>one\ntwo</p><div style="white-space: normal"><span>three\nfour</span></div>'
+    # Source newlines HTML does not show stay soft: the renderer joins them into one line.
+    assert html_to_markdown(html) == "one\ntwo\n\nthree\nfour\n"
+
+
+def test_html_to_markdown_pre_wrap_list_item_keeps_breaks_inside_the_item() -> None:
+    html = '<ul style="white-space: pre-wrap"><li>first\n\nsecond</li><li>third</li></ul>'
+    assert html_to_markdown(html) == "- first  \n  second\n- third\n"
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # Korean right after the address is not part of it.
+        ("<p>https://github.com/a/b_c에서 받기</p>", "<https://github.com/a/b_c>에서 받기\n"),
+        ("<p>(https://x.org/a_b).</p>", "(<https://x.org/a_b>).\n"),
+        ("<p>see https://x.org/?q=a_b&amp;p=1!</p>", "see <https://x.org/?q=a_b&p=1>!\n"),
+        # Links and code are left as they are.
+        ('<p><a href="https://x.org/a_b">https://x.org/a_b</a></p>', "<https://x.org/a_b>\n"),
+        ("<p><code>curl https://x.org/a_b</code></p>", "`curl https://x.org/a_b`\n"),
+        ("<p>no_url://x here</p>", "no\\_url://x here\n"),
+    ],
+)
+def test_html_to_markdown_bare_urls_become_autolinks(html: str, expected: str) -> None:
+    assert html_to_markdown(html) == expected

@@ -9,6 +9,9 @@ only a faithful, readable conversion:
   knows). TeX is swapped for placeholders before markdownify runs, because markdownify escapes
   ``_`` and ``*``, which would break every subscript;
 - code blocks are fenced and keep their language; headings are ATX; tables stay tables;
+- text keeps its shape: newlines in plain text or in ``white-space: pre-wrap`` text (what
+  velog and Tistory put on the clipboard) become hard breaks, and blank lines paragraphs;
+- bare URLs become ``<url>`` autolinks, unescaped (markdownify would write ``a\\_b``);
 - images become plain links (``[alt](src)``): the app does not hotlink other sites' images.
 """
 
@@ -46,6 +49,14 @@ _LANGUAGE_ATTRIBUTES = ("data-lang", "data-language", "data-ke-language")
 _TAG_LIKE_RE = re.compile(r"<(?=[A-Za-z/!?])")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n")
 _HEADING_ANCHOR_TEXT = frozenset({"", "#", "¶", "§", "🔗", "link"})
+# A bare address in text. Only ASCII: Korean text often follows an address with no space
+# ("…/repo에서"), and browsers copy addresses with their non-ASCII characters percent-encoded.
+_BARE_URL_RE = re.compile(r"(?<![\w/\\])https?://[-!#$%&()*+,./0-9:;=?@A-Z\[\]^_a-z|~]+", re.ASCII)
+_URL_TRAILING_PUNCTUATION = ".,;:!?"
+_NO_BARE_URL = ("a", "pre", "code", "kbd", "samp")
+_WHITE_SPACE_RE = re.compile(r"white-space\s*:\s*([a-z-]+)", re.IGNORECASE)
+_KEEPS_NEWLINES = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces"})
+_NEWLINES_RE = re.compile(r"[ \t]*\r?\n[ \t\r\n]*")
 
 
 def html_to_markdown(html: str, *, base_url: str = "") -> str:
@@ -53,7 +64,7 @@ def html_to_markdown(html: str, *, base_url: str = "") -> str:
     if not html or not html.strip():
         return ""
     soup = BeautifulSoup(html, "html.parser")
-    formulas = _Formulas()
+    formulas = _Placeholders()
     _extract_rendered_math(soup, formulas)
     for tag in soup.find_all(_DROPPED_TAGS):
         tag.decompose()
@@ -61,6 +72,8 @@ def html_to_markdown(html: str, *, base_url: str = "") -> str:
     _clean_headings(soup)
     _clean_google_docs(soup)
     _protect_text_math(soup, formulas)
+    _protect_bare_urls(soup, formulas)
+    _keep_line_breaks(soup, formulas)
     markdown = _Converter(base_url=base_url).convert_soup(soup)
     markdown = formulas.restore(markdown)
     # Google Docs and Notion fill their HTML with no-break spaces; in Markdown they only hurt.
@@ -68,8 +81,8 @@ def html_to_markdown(html: str, *, base_url: str = "") -> str:
     return markdown.strip() + "\n" if markdown.strip() else ""
 
 
-class _Formulas:
-    """TeX set aside under random alphanumeric placeholders that markdownify leaves alone."""
+class _Placeholders:
+    """TeX, links and breaks set aside under random alphanumeric tokens markdownify leaves alone."""
 
     def __init__(self) -> None:
         self.prefix = f"mdxmath{secrets.token_hex(8)}n"
@@ -85,6 +98,11 @@ class _Formulas:
             self.items.append("$$" + _BLANK_LINES_RE.sub("\n", tex) + "$$")
         else:
             self.items.append(f"${' '.join(tex.split())}$")
+        return f"{self.prefix}{len(self.items) - 1}e"
+
+    def keep(self, markdown: str) -> str:
+        """A token that comes back as this exact Markdown."""
+        self.items.append(markdown)
         return f"{self.prefix}{len(self.items) - 1}e"
 
     def restore(self, text: str) -> str:
@@ -115,7 +133,7 @@ def _is_display(root: Tag) -> bool:
     return root.name == "math" and root.get("display") == "block"
 
 
-def _extract_rendered_math(soup: BeautifulSoup, formulas: _Formulas) -> None:
+def _extract_rendered_math(soup: BeautifulSoup, formulas: _Placeholders) -> None:
     """Replace rendered formulas by their TeX source before anything else reads the tree."""
     for annotation in soup.find_all("annotation"):
         if annotation.parent is None or annotation.get("encoding") != _TEX_ANNOTATION:
@@ -138,7 +156,7 @@ def _extract_rendered_math(soup: BeautifulSoup, formulas: _Formulas) -> None:
             tag.decompose()
 
 
-def _protect_text_math(soup: BeautifulSoup, formulas: _Formulas) -> None:
+def _protect_text_math(soup: BeautifulSoup, formulas: _Placeholders) -> None:
     """Set TeX typed in the text aside, so markdownify's escaping cannot touch it."""
 
     def placeholder(match: re.Match[str]) -> str:
@@ -163,6 +181,79 @@ def _protect_text_math(soup: BeautifulSoup, formulas: _Formulas) -> None:
         replaced = _TEXT_MATH_RE.sub(placeholder, value)
         if replaced != value:
             text.replace_with(NavigableString(replaced))
+
+
+def _plain_texts(soup: BeautifulSoup, skip: tuple[str, ...]) -> list[NavigableString]:
+    """Text nodes (not comments or CDATA) outside the elements named in skip."""
+    return [
+        text
+        for text in soup.find_all(string=True)
+        if type(text) is NavigableString and not any(p.name in skip for p in text.parents)
+    ]
+
+
+def _url_end(url: str) -> str:
+    """The address without the sentence's punctuation after it ("see https://x.org/a).")."""
+    while url:
+        if url[-1] in _URL_TRAILING_PUNCTUATION:
+            url = url[:-1]
+        elif url[-1] in ")]" and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _protect_bare_urls(soup: BeautifulSoup, placeholders: _Placeholders) -> None:
+    """Bare addresses in text become autolinks that markdownify's escaping cannot break."""
+
+    def autolink(match: re.Match[str]) -> str:
+        url = _url_end(match.group())
+        if len(url) <= len("https://"):
+            return match.group()
+        return placeholders.keep(f"<{url}>") + match.group()[len(url) :]
+
+    for text in _plain_texts(soup, _NO_BARE_URL):
+        value = str(text)
+        if "://" in value:
+            replaced = _BARE_URL_RE.sub(autolink, value)
+            if replaced != value:
+                text.replace_with(NavigableString(replaced))
+
+
+def _keeps_newlines(text: NavigableString, plain: bool) -> bool:
+    """Whether the text's newlines show: plain text, or CSS white-space that keeps them."""
+    for parent in text.parents:
+        match = _WHITE_SPACE_RE.search(str(parent.get("style") or "")) if parent.name else None
+        if match:
+            return match.group(1).lower() in _KEEPS_NEWLINES
+    return plain
+
+
+def _keep_line_breaks(soup: BeautifulSoup, placeholders: _Placeholders) -> None:
+    """Newlines that show in the source become hard breaks, blank lines new paragraphs.
+
+    A paste of plain text, or of text styled ``white-space: pre-wrap``, says where its lines
+    end with newlines, which markdownify (like HTML) would fold into spaces.
+    """
+    plain = soup.find() is None
+    for text in _plain_texts(soup, (*_NO_TEXT_MATH, "td", "th")):
+        value = str(text)
+        if "\n" not in value or not _keeps_newlines(text, plain):
+            continue
+        # A blank line inside a list item would end the list: there it is a break too.
+        in_item = any(parent.name == "li" for parent in text.parents)
+        pieces: list[NavigableString | Tag] = []
+        position = 0
+        for match in _NEWLINES_RE.finditer(value):
+            pieces.append(NavigableString(value[position : match.start()]))
+            if match.group().count("\n") > 1 and not in_item:
+                pieces.append(NavigableString(placeholders.keep("\n\n")))
+            else:
+                pieces.append(soup.new_tag("br"))
+            position = match.end()
+        pieces.append(NavigableString(value[position:]))
+        text.replace_with(*[piece for piece in pieces if piece != ""])
 
 
 def _clean_code_blocks(soup: BeautifulSoup) -> None:
