@@ -79,7 +79,7 @@ class PaperAdmin(admin.ModelAdmin):
 class EntryInline(admin.TabularInline):
     model = ReadingListEntry
     extra = 1
-    autocomplete_fields = ["paper", "presenter"]
+    autocomplete_fields = ["paper"]
 
 
 @admin.register(ReadingList)

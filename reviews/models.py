@@ -23,7 +23,7 @@ from .enums import (
     RunVerdict,
     Section,
 )
-from .validators import validate_arxiv_id, validate_authors, validate_doi
+from .validators import validate_arxiv_id, validate_authors, validate_doi, validate_time_zone
 
 
 class MemberManager(UserManager):
@@ -41,6 +41,14 @@ class Member(AbstractUser):
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    # Where the member lives: session times are shown in this zone.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=settings.TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("Session times are shown in this time zone, like Asia/Seoul."),
     )
     run_limit = models.PositiveSmallIntegerField(
         _("experiment runs at once"),
@@ -221,14 +229,6 @@ class ReadingListEntry(models.Model):
     reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="entries")
     number = models.PositiveIntegerField(_("number"))
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="entries")
-    session_date = models.DateField(_("session date"), null=True, blank=True)
-    presenter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="presentations",
-    )
 
     class Meta:
         ordering = ["reading_list", "number"]
@@ -430,6 +430,9 @@ class Comment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # When its author last changed the text; the earlier texts are its CommentRevisions.
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    # An open question for the group's next session, until someone marks it resolved.
+    is_question = models.BooleanField(_("question"), default=False)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -143,15 +143,12 @@ def reading_list_entries(
 ) -> QuerySet[ReadingListEntry]:
     published = Review.objects.filter(paper=OuterRef("paper"), status=ReviewStatus.PUBLISHED)
     entries = (
-        reading_list.entries.select_related("paper", "presenter")
+        reading_list.entries.select_related("paper")
         .only(
             "number",
-            "session_date",
             "reading_list",
             "paper",
             *(f"paper__{name}" for name in PAPER_LINE_FIELDS),
-            "presenter",
-            *(f"presenter__{name}" for name in MEMBER_NAME_FIELDS),
         )
         .prefetch_related(
             Prefetch("paper__tags", queryset=Tag.objects.only("name", "slug").order_by("name"))
@@ -398,8 +395,6 @@ def reading_list_version(*, slug: str, page: int, per_page: int) -> tuple[object
             entries.filter(reading_list=OuterRef("pk")),
             "number",
             "paper",
-            "presenter",
-            "session_date",
         ),
         v_reviews=_review_rows(Review.objects.filter(paper__in=on_page)),
         v_tags=_summary(Paper.tags.through.objects.filter(paper__in=on_page), "tag"),

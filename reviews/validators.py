@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -48,3 +50,17 @@ def validate_markdown_size(value: str) -> None:
             # Rounded up: a text just over the limit must not read "100 KB; the limit is 100 KB".
             params={"size": -(-size // 1024), "limit": MAX_SOURCE_BYTES // 1024},
         )
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone (like Asia/Seoul or Europe/Berlin)."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+@functools.cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "reviews",
     "filestore",
     "search",
+    "meetings",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Bump when what is built changes; a database holding another version is rebuilt.
@@ -577,19 +577,15 @@ def build(timings: dict[str, float]) -> dict[str, Any]:
             for m in memberships:
                 cohort_members.setdefault(m.cohort_id, []).append(members.index(m.member))
             entries = []
-            start_date = date(2024, 3, 1)
             for n, (rl, size) in enumerate(zip(lists, LIST_SIZES, strict=True)):
                 # List 0 takes every 20th paper (paper 0 and two rare-word papers among them).
                 step, offset = (20, 0) if n == 0 else (7 + n, 3 + n * 11)
-                people = cohort_members[rl.cohort_id]
                 for j in range(size):
                     entries.append(
                         ReadingListEntry(
                             reading_list=rl,
                             number=j + 1,
                             paper=papers[(offset + j * step) % N_PAPERS],
-                            session_date=start_date + timedelta(days=7 * (j // 3)),
-                            presenter=members[people[j % len(people)]] if j % 2 == 0 else None,
                         )
                     )
             ReadingListEntry.objects.bulk_create(entries, batch_size=2000)

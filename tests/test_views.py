@@ -970,14 +970,11 @@ def test_reading_list_query_count_is_constant(
 ) -> None:
     reading_list = ReadingListFactory(slug="classics")
     ReadingListFactory()  # another cohort's list for the switcher
-    presenter = MemberFactory()
     tags = [TagFactory(), TagFactory()]
 
     def grow_to(n: int) -> None:
         while reading_list.entries.count() < n:
-            entry = EntryFactory(
-                reading_list=reading_list, paper=PaperFactory(tags=tags), presenter=presenter
-            )
+            entry = EntryFactory(reading_list=reading_list, paper=PaperFactory(tags=tags))
             EntryStatus.objects.create(entry=entry, member=member, status=ReadingStatus.READING)
             make_review(paper=entry.paper)
 

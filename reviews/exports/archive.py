@@ -211,8 +211,6 @@ def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
                 {
                     "number": e.number,
                     "paper": keys[e.paper_id],
-                    "session_date": _day(e.session_date),
-                    "presenter": _username(e.presenter),
                     "statuses": [
                         {
                             "member": s.member.username,

@@ -298,10 +298,8 @@ class _Importer:
                         reading_list=rl,
                         number=entry_row["number"],
                         paper=self.papers[entry_row["paper"]],
-                        session_date=_parse_day(entry_row["session_date"]),
-                        presenter=self.member(entry_row["presenter"]),
                     )
-                    exclude = ("reading_list", "paper", "presenter")
+                    exclude = ("reading_list", "paper")
                     entries.append(self.checked(entry, exclude=exclude))
                 statuses = []
                 for entry, entry_row in zip(

@@ -169,7 +169,7 @@ CONFIG = schemathesis.Config.from_dict(
                 "body.cohort",
                 "body.reading_list",
             ),
-            **_bind("usernames", "path.username", "query.author", "body.presenter"),
+            **_bind("usernames", "path.username", "query.author"),
         },
         "checks": {
             "max_response_time": 15,
@@ -245,7 +245,6 @@ def _demo_examples() -> tuple[dict[str, Any], dict[str, Any]]:
         "entry": 1,
         "cohort": demo_data.COHORT["slug"],
         "reading_list": demo_data.READING_LIST["slug"],
-        "presenter": member,
     }
     return paths, bodies
 

@@ -409,7 +409,6 @@ def body_for(route: str, method: str, target: str, world: World) -> dict[str, An
             "reading_list": world.reading_list.slug,
             "number": 17,
             "paper": world.paper.pk,
-            "session_date": "2025-03-04",
         },
         ("entry-detail", "PATCH"): {"number": 17},
         ("entrystatus-list", "POST"): {"entry": world.entry.pk, "status": "reviewed"},

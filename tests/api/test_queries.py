@@ -44,7 +44,7 @@ EXPECTED_QUERIES: dict[str, tuple[int | None, int]] = {
     "members": (1, 2),  # members
     "cohorts": (2, 3),  # cohorts, memberships + member prefetch
     "reading-lists": (1, 2),  # lists + cohort
-    "entries": (1, 2),  # entries + list + paper + presenter, annotations inline
+    "entries": (1, 2),  # entries + list + paper, annotations inline
     "reading-status": (None, 2),
     "bookmarks": (None, 2),
     "tokens": (None, 2),
@@ -102,7 +102,7 @@ def _reading_lists(n: int, viewer: Member) -> None:
 def _entries(n: int, viewer: Member) -> None:
     reading_list = ReadingListFactory()
     for _ in range(n):
-        entry = EntryFactory(reading_list=reading_list, presenter=MemberFactory())
+        entry = EntryFactory(reading_list=reading_list)
         make_review(paper=entry.paper)
         EntryStatus.objects.create(entry=entry, member=viewer, status="reading")
 

@@ -10,7 +10,6 @@ from reviews.models import (
     Cohort,
     CohortMembership,
     EntryStatus,
-    Member,
     Paper,
     ReadingList,
     ReadingListEntry,
@@ -53,12 +52,6 @@ class EntrySerializer(ModelSerializer):
     )
     paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
     paper_title = StrictCharField(source="paper.title", read_only=True)
-    presenter = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=Member.objects.filter(is_active=True),
-        allow_null=True,
-        required=False,
-    )
     number = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     review_count = serializers.IntegerField(read_only=True)
     my_status = serializers.ChoiceField(
@@ -74,8 +67,6 @@ class EntrySerializer(ModelSerializer):
             "number",
             "paper",
             "paper_title",
-            "session_date",
-            "presenter",
             "review_count",
             "my_status",
         ]

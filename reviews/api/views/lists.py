@@ -66,7 +66,7 @@ class EntryViewSet(viewsets.ModelViewSet):
     filterset_class = filters.EntryFilter
     # The index answers, as for papers.
     search_fields = ("paper__title", "paper__abstract", "paper__reviews")
-    ordering_fields = ["number", "session_date", "id"]
+    ordering_fields = ["number", "id"]
     ordering = ["reading_list_id", "number"]
 
     def _save(self, serializer: BaseSerializer) -> None:
@@ -90,17 +90,11 @@ class EntryViewSet(viewsets.ModelViewSet):
         # the page's count would have to repeat).
         published = Review.objects.filter(paper=OuterRef("paper_id"), status=ReviewStatus.PUBLISHED)
         review_count = published.values("paper_id").annotate(n=Count("pk")).values("n")
-        entries = ReadingListEntry.objects.select_related(
-            "reading_list", "paper", "presenter"
-        ).annotate(review_count=Coalesce(Subquery(review_count), 0))
+        entries = ReadingListEntry.objects.select_related("reading_list", "paper").annotate(
+            review_count=Coalesce(Subquery(review_count), 0)
+        )
         if self.action == "list":
-            entries = entries.only(
-                "number",
-                "session_date",
-                "reading_list__slug",
-                "paper__title",
-                "presenter__username",
-            )
+            entries = entries.only("number", "reading_list__slug", "paper__title")
         user = self.request.user
         if user.is_authenticated:
             mine = EntryStatus.objects.filter(entry=OuterRef("pk"), member=user)

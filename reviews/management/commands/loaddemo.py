@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -112,15 +111,9 @@ class Command(BaseCommand):
         )
         entries = {}
         for row in spec["entries"]:
-            date = row["session_date"]
+            # Session dates and presenters are the meetings app's (meetings.demo).
             entry, _created = ReadingListEntry.objects.get_or_create(
-                reading_list=rl,
-                number=row["number"],
-                defaults={
-                    "paper": papers[row["arxiv_id"]],
-                    "session_date": datetime.date.fromisoformat(date) if date else None,
-                    "presenter": members.get(row["presenter"] or ""),
-                },
+                reading_list=rl, number=row["number"], defaults={"paper": papers[row["arxiv_id"]]}
             )
             entries[row["number"]] = entry
         return entries

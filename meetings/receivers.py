@@ -1,0 +1,28 @@
+"""Meetings follows the archive through reviews.signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from reviews import signals
+from reviews.models import Review
+
+from . import services
+
+
+@receiver(signals.review_changed)
+def on_review_changed(*, review_id: int, paper_id: int, **kwargs: Any) -> None:
+    author_id = Review.objects.filter(pk=review_id).values_list("author_id", flat=True).first()
+    if author_id is None:
+        # Deleted: whoever had it reviewed without a published review goes back to reading.
+        services.entry_statuses_follow_paper(paper_id=paper_id)
+    else:
+        services.entry_statuses_follow_review(paper_id=paper_id, author_id=author_id)
+
+
+@receiver(signals.paper_changed)
+def on_paper_changed(*, paper_id: int, deep: bool = False, **kwargs: Any) -> None:
+    if deep:
+        services.entry_statuses_follow_paper(paper_id=paper_id)
