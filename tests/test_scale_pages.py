@@ -17,7 +17,8 @@ from reviews import services
 from reviews.enums import ReadingStatus
 from reviews.models import Comment, EntryStatus, Member, Review
 from reviews.views import conditional
-from reviews.views.pages import ENTRIES_PER_PAGE, MEMBER_REVIEWS_PER_PAGE
+from reviews.views.lists import ENTRIES_PER_PAGE
+from reviews.views.members import MEMBER_REVIEWS_PER_PAGE
 from tests.factories import (
     EntryFactory,
     MemberFactory,

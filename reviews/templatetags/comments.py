@@ -25,7 +25,7 @@ def comment_threads(
     section: str = "",
 ) -> SafeString:
     """Each thread: its root comment, then its replies. `viewer` is what the page worked out
-    once about who is reading (views.pages._comment_viewer); `section` is the section the
+    once about who is reading (views.reviews._comment_viewer); `section` is the section the
     threads are shown at, which their comments need not name again."""
     writer = _CommentWriter(viewer, str(context.get("csrf_token", "")), section)
     return format_html_join(

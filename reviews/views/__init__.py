@@ -1,33 +1,25 @@
-"""Browser pages, one module per resource: `pages` (lists, papers, reviews, members) and `runs`."""
+"""Browser pages, one module per resource: `lists`, `papers`, `reviews`, `comments` and
+`discussion`, `members` and `account`, `runs`, the imports and exports."""
 
 from __future__ import annotations
 
 from .account import feed_key_create, feed_key_revoke, password_change
 from .arxiv_import import arxiv_import
+from .comments import comment_create, comment_delete
 from .discussion import comment_edit, comment_history, review_revision
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
 from .import_inbox import import_inbox
 from .imports import import_papers
-from .pages import (
-    bookmark,
-    comment_create,
-    comment_delete,
-    entry_status,
-    home,
-    invite_accept,
-    member_detail,
-    paper_compare,
-    paper_detail,
-    profile_edit,
-    reading_list,
+from .lists import entry_status, home, reading_list
+from .members import invite_accept, member_detail, profile_edit, token_create, token_revoke
+from .papers import bookmark, paper_compare, paper_detail
+from .reviews import (
     review_detail,
     review_edit,
     review_history,
     review_preview,
     review_unpublish,
-    token_create,
-    token_revoke,
 )
 from .runs import (
     run_cancel,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import signin
 from ..forms import ProfileForm
 from ..services import accounts
-from .pages import _profile_page
+from .members import _profile_page
 
 
 @login_required

@@ -56,7 +56,7 @@ def _demo(slug: str) -> experiments.Experiment | None:
 @require_POST
 def run_launch(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a demo to a review: validate the form, queue the run, go to its page."""
-    from .pages import review_page
+    from .reviews import review_page
 
     review = get_object_or_404(
         selectors.reviews_visible_to(request.user).select_related("paper"), pk=pk
