@@ -73,10 +73,6 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     filled: dict[int, list[str]] = field(default_factory=dict)  # merged paper pk -> fields
 
-    @property
-    def imported_anything(self) -> bool:
-        return bool(self.created or self.merged or self.entries)
-
 
 def _validate(item: PaperData) -> list[str]:
     """The model's own validators on the item as a paper (uniqueness is the merge's job).
