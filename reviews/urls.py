@@ -27,6 +27,11 @@ urlpatterns = [
     path("papers/<int:pk>/cite.bib", views.paper_bibtex, name="paper_bibtex"),
     path("papers/<int:pk>/compare/", views.paper_compare, name="paper_compare"),
     path("papers/<int:pk>/bookmark/", views.bookmark, name="bookmark"),
+    path(
+        "papers/<int:pk>/complete-authors/",
+        views.paper_complete_authors,
+        name="paper_complete_authors",
+    ),
     path("papers/<int:pk>/review/", views.review_edit, name="review_edit"),
     path("preview/", views.review_preview, name="review_preview"),
     path("reviews/import/feed/", views.feed_import_page, name="feed_import"),

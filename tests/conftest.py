@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 
+import httpx
 import pytest
 from django.db import connection
 
+from reviews.importers import fetch as fetch_module
 from tests.factories import MemberFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +30,17 @@ def _required_services(django_db_setup: None, django_db_blocker: pytest.FixtureR
     import redis
 
     redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")).ping()
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches the web: the import fetcher's requests fail as if offline, unless the
+    test answers them itself (its own ``TRANSPORT``, or a client passed to ``fetch``)."""
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("offline (tests)", request=request)
+
+    monkeypatch.setattr(fetch_module, "TRANSPORT", httpx.MockTransport(offline))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -42,7 +42,8 @@ def test_bibtex_string_macros_quotes_and_others() -> None:
     pbt = items["Population Based Training of Neural Networks"]
     assert pbt.authors == ["Max Jaderberg", "Valentin Dalibard", "Simon Osindero"]
     assert (pbt.arxiv_id, pbt.venue) == ("1711.09846", "arXiv")
-    assert pbt.problems == ["The author list ends with “and others”; only the named are kept."]
+    assert pbt.problems == []
+    assert pbt.authors_incomplete
 
 
 def test_bibtex_thesis_report_book_venues_and_korean() -> None:

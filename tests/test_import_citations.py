@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from reviews.importers.citations import parse_citation, parse_reading_list
 
-ET_AL = "The author list is cut short (“et al.”); only the named authors are kept."
-
 
 def test_citation_mla_arxiv_preprint() -> None:
     item = parse_citation(
@@ -18,7 +16,8 @@ def test_citation_mla_arxiv_preprint() -> None:
     assert item.year == 2017
     assert item.venue == "arXiv"
     assert item.arxiv_id == "1711.09846"
-    assert item.problems == [ET_AL]
+    assert item.problems == []
+    assert item.authors_incomplete
     assert item.importable
 
 
@@ -84,7 +83,8 @@ def test_citation_apa_with_elided_authors() -> None:
     ]
     assert item.year == 2017
     assert item.venue == "Advances in neural information processing systems"
-    assert item.problems == [ET_AL]
+    assert item.problems == []
+    assert item.authors_incomplete
 
 
 def test_citation_apa_with_doi_url() -> None:
@@ -159,7 +159,8 @@ def test_citation_korean_apa_with_oe() -> None:
     assert item.title == "트랜스포머를 이용한 기계 번역 연구"
     assert item.authors == ["이영희"]
     assert (item.year, item.venue) == (2021, "정보과학회논문지")
-    assert item.problems == [ET_AL]
+    assert item.problems == []
+    assert item.authors_incomplete
 
 
 def test_citation_curly_quotes_and_latex_math_survive() -> None:

@@ -126,6 +126,15 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     # A paper whose only review is a draft is public; the draft is not listed on it.
     ("paper_detail", "GET", "draft"): (200, 200, 200, 200, 200),
     ("paper_compare", "GET", "published"): (200, 200, 200, 200, 200),
+    ("paper_complete_authors", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
+    # Tests are offline: arXiv cannot be reached, and the paper page says so.
+    ("paper_complete_authors", "POST", "published"): (
+        LOGIN,
+        "302 /papers/{paper}/",
+        "302 /papers/{paper}/",
+        "302 /papers/{paper}/",
+        LOGIN,
+    ),
     ("bookmark", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
     ("bookmark", "POST", "published"): (
         LOGIN,
@@ -238,6 +247,9 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     ("arxiv_import", "GET", "-"): (LOGIN, 200, 200, 200, LOGIN),
     ("arxiv_import", "POST", "-"): (LOGIN, 200, 200, 200, LOGIN),
     ("feed_import", "GET", "-"): (LOGIN, 200, 200, 200, LOGIN),
+    # A member's own inbox; a post that is not theirs (here: none named) is 404.
+    ("import_inbox", "GET", "-"): (LOGIN, 200, 200, 200, LOGIN),
+    ("import_inbox", "POST", "-"): (LOGIN, 404, 404, 404, LOGIN),
     # An empty form (no feed file or URL) is a form error: the refusal is not about permission.
     ("feed_import", "POST", "-"): (LOGIN, 400, 400, 400, LOGIN),
     ("markdown_from_html", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
@@ -391,6 +403,7 @@ def url_for(route: str, target: str, world: World) -> str:
         "paper_detail": [paper.pk],
         "paper_compare": [paper.pk],
         "bookmark": [paper.pk],
+        "paper_complete_authors": [paper.pk],
         "review_edit": [paper.pk],
         "review_detail": [review.pk],
         "review_history": [review.pk],
@@ -663,7 +676,7 @@ def test_members_only_serves_members_as_usual(world: World, settings: Any) -> No
         expected = format_expected(row[ROLES.index("member")], world, "member")
         assert (url, outcome(client.get(url), url)) == (url, expected)
         pages += expected == 200
-    assert pages == 36
+    assert pages == 37
 
 
 def test_members_only_login_redirect_keeps_query_string(world: World, settings: Any) -> None:

@@ -13,6 +13,7 @@ Choices, kept simple on purpose:
 - LaTeX specials in text fields are escaped; non-ASCII text (Korean, accents) stays UTF-8,
   which biber and bibtex8 read (classic 7-bit ``bibtex`` may mangle sorting).
 - Titles are double-braced so styles keep their capitalisation.
+- A paper whose author list is known to be cut short ends it with ``and others``.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def bibtex_entry(paper: Paper, key: str) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + latex_escape(paper.title) + "}")]
     if paper.authors:
         names = [_author(name) for name in paper.authors if name.strip()]
+        if paper.authors_incomplete:
+            # BibTeX's own word for "et al.": styles print it as such.
+            names.append("others")
         fields.append(("author", " and ".join(names)))
     if paper.year:
         fields.append(("year", str(paper.year)))

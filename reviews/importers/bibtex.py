@@ -167,8 +167,8 @@ def _paper(entry: dict[str, str], chunk: str) -> PaperData:
     if not item.title:
         item.problems.append(_("%(key)s: no title; entry skipped.") % {"key": key})
     item.authors, shortened = _authors(fields.get("author", "") or fields.get("editor", ""))
-    if shortened:
-        item.problems.append(_("The author list ends with “and others”; only the named are kept."))
+    # Said once for the whole batch by the preview, not on every entry.
+    item.authors_incomplete = shortened and bool(item.authors)
     if not item.authors:
         item.problems.append(_("No authors found."))
     item.year = _year(fields, item.problems)

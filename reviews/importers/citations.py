@@ -101,7 +101,7 @@ def parse_citation(line: str) -> PaperData:
         )
         return item
     item.title = _clean_title(title)
-    item.authors = _authors(authors, item.problems)
+    item.authors, item.authors_incomplete = _authors(authors)
     rest = _strip_identifiers(rest)
     if year is None:
         year = _year(rest)
@@ -151,7 +151,8 @@ def _clean_title(title: str) -> str:
     return title.strip()
 
 
-def _authors(block: str, problems: list[str]) -> list[str]:
+def _authors(block: str) -> tuple[list[str], bool]:
+    """The named authors, and whether the line cut the list short ("et al.", "…")."""
     block = " ".join(block.split()).strip(" ,;:")
     shortened = False
     # APA elides the middle of long lists: "Gomez, A. N., ... & Polosukhin, I."
@@ -159,10 +160,11 @@ def _authors(block: str, problems: list[str]) -> list[str]:
     if match := ET_AL_RE.search(block):
         block = block[: match.start()]
         shortened = True
-    if elided or shortened:
-        problems.append(
-            _("The author list is cut short (“et al.”); only the named authors are kept.")
-        )
+    names = _names(block)
+    return names, bool(names) and bool(elided or shortened)
+
+
+def _names(block: str) -> list[str]:
     # "and" and "&" separate the last author, with or without a serial comma.
     block = re.sub(r"(?:,\s*)?\s(?:and|&)\s+|\s+및\s+|,\s*&\s*", ", ", block, flags=re.IGNORECASE)
     parts = [_name(p) for p in re.split(r"\s*[,;]\s*", block)]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .account import feed_key_create, feed_key_revoke, password_change
-from .arxiv_import import arxiv_import
+from .arxiv_import import arxiv_import, paper_complete_authors
 from .comments import comment_create, comment_delete
 from .discussion import comment_edit, comment_history, review_revision
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
@@ -51,6 +51,7 @@ __all__ = [
     "member_detail",
     "paper_bibtex",
     "paper_compare",
+    "paper_complete_authors",
     "paper_detail",
     "password_change",
     "profile_edit",

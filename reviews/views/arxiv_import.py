@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..arxiv_ids import parse_arxiv_id
 from ..importers.arxiv import fetch_arxiv
@@ -28,6 +28,7 @@ from ..services.imports import (
     paper_with_arxiv_id,
     papers_import_preview,
 )
+from ..services.papers import paper_write
 from ..validators import validate_doi
 
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
@@ -185,3 +186,32 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
 
     context = {"lookup": lookup, "paper_form": paper_form, "fetch_error": fetch_error}
     return render(request, "reviews/arxiv_import.html", context)
+
+
+@login_required
+@require_POST
+def paper_complete_authors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Complete authors" action: a cut-short ("et al.") author list gets arXiv's."""
+    paper = get_object_or_404(Paper, pk=pk)
+    if not paper.arxiv_id:
+        messages.error(request, _("This paper has no arXiv id to complete its authors from."))
+        return redirect(paper)
+    try:
+        data = fetch_arxiv(paper.arxiv_id)
+    except FetchError as error:
+        messages.error(request, error.message)
+        return redirect(paper)
+    try:
+        paper, filled = paper_write(item=data, by=request.user, match=paper)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(paper)
+    if "authors" in filled:
+        messages.success(
+            request,
+            _("The authors were completed from arXiv: %(count)d authors.")
+            % {"count": len(paper.authors)},
+        )
+    else:
+        messages.info(request, _("arXiv names no more authors than the paper has."))
+    return redirect(paper)

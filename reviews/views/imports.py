@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from ..importers.arxiv import complete_authors
 from ..importers.base import MAX_IMPORT_BYTES
 from ..importers.bibtex import parse_papers
 from ..models import ReadingList
@@ -126,7 +127,14 @@ def import_papers(request: HttpRequest) -> HttpResponse:
     source = form.cleaned_data["source"]
     reading_list = form.cleaned_data.get("reading_list")
     kind, items = parse_papers(source)
-    context: dict[str, Any] = {"source": source, "kind": kind, "reading_list": reading_list}
+    # Before the preview and again before the import, so what is saved is what was shown.
+    completion = complete_authors(items)
+    context: dict[str, Any] = {
+        "source": source,
+        "kind": kind,
+        "reading_list": reading_list,
+        "completion": completion,
+    }
     if request.POST.get("action") == "import":
         try:
             report = papers_import(items=items, by=request.user, reading_list=reading_list)
@@ -152,7 +160,13 @@ def _page(
 ) -> HttpResponse:
     plan = context.get("plan")
     if plan is not None:
-        context["importable"] = sum(1 for p in plan if p.status != "skip")
+        kept = [p for p in plan if p.status != "skip"]
+        context["importable"] = len(kept)
         context["blocked"] = any(p.errors for p in plan)
+        # Warnings that hold for several rows are said once, above the table.
+        context["incomplete_authors"] = sum(1 for p in kept if p.item.authors_incomplete)
+        context["numbers_unused"] = context.get("reading_list") is None and any(
+            p.item.number is not None for p in plan
+        )
     context.update(form=form, max_kb=MAX_IMPORT_BYTES // 1024)
     return render(request, "reviews/import_papers.html", context, status=status)

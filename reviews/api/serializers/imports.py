@@ -80,6 +80,10 @@ class PlannedItemSerializer(serializers.Serializer):
     )
     title = serializers.CharField(source="item.title")
     authors = serializers.ListField(child=serializers.CharField(), source="item.authors")
+    authors_incomplete = serializers.BooleanField(
+        source="item.authors_incomplete",
+        help_text="The source named only the first authors (et al.); arXiv did not complete them.",
+    )
     year = serializers.IntegerField(source="item.year", allow_null=True)
     venue = serializers.CharField(source="item.venue")
     arxiv_id = serializers.CharField(source="item.arxiv_id")

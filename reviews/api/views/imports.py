@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from reviews import selectors
 from reviews.exports.bibtex import BIBTEX_CONTENT_TYPE, bibtex
 from reviews.exports.markdown import review_download
-from reviews.importers.arxiv import fetch_arxiv
+from reviews.importers.arxiv import complete_authors, fetch_arxiv
 from reviews.importers.base import ImportRefused
 from reviews.importers.bibtex import parse_papers
 from reviews.importers.blog import parse_feed
@@ -168,6 +168,7 @@ class PaperImportExportMixin:
         kind, items = parse_papers(data["text"])
         if not items:
             raise ValidationError({"text": [_("No citation or BibTeX entry could be read.")]})
+        complete_authors(items)  # "et al." lists with an arXiv id, when arXiv answers
         if data["dry_run"]:
             plan = papers_import_preview(items=items, reading_list=reading_list)
             body = {"dry_run": True, "kind": kind, "items": plan}

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from reviews.importers.arxiv import complete_authors
 from reviews.importers.base import MAX_IMPORT_BYTES, PaperData
 from reviews.importers.bibtex import parse_papers
 from reviews.models import Member, ReadingList
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             for n, item in enumerate(items):
                 self.stdout.write(f"  skipped item {n + 1}: {'; '.join(item.problems)}")
             raise CommandError("Nothing could be imported.")
+        self._complete_authors(items)
         if options["dry_run"]:
             self._preview(items, reading_list)
             return
@@ -71,6 +73,19 @@ class Command(BaseCommand):
                 f"{len(report.entries)} entries, {len(report.skipped)} skipped."
             )
         )
+
+    def _complete_authors(self, items: list[PaperData]) -> None:
+        completion = complete_authors(items)
+        if completion.completed:
+            self.stdout.write(f"Completed {completion.completed} author list(s) from arXiv.")
+        if completion.failed:
+            self.stdout.write(f"arXiv could not complete the author lists: {completion.failed}")
+        incomplete = sum(1 for item in items if item.importable and item.authors_incomplete)
+        if incomplete:
+            self.stdout.write(
+                f"{incomplete} item(s) name only their first authors (et al.): saved as "
+                "incomplete author lists, exported with “and others”."
+            )
 
     def _read(self, name: str) -> str:
         if name == "-":
