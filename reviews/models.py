@@ -491,16 +491,6 @@ def _invite_expiry() -> timezone.datetime:
     return timezone.now() + timedelta(days=14)
 
 
-class Invite(models.Model):
-    """A single-use sign-up link an organizer hands out."""
-
-    code = models.CharField(max_length=64, unique=True, default=_invite_code, editable=False)
-    cohort = models.ForeignKey(
-        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="invites"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites_sent"
-    )
 class ImportedPost(models.Model):
     """A blog post waiting in its member's import inbox until its paper is picked or added."""
 
@@ -535,6 +525,16 @@ class ImportedPost(models.Model):
         return self.title or self.source_guid
 
 
+class Invite(models.Model):
+    """A single-use sign-up link an organizer hands out."""
+
+    code = models.CharField(max_length=64, unique=True, default=_invite_code, editable=False)
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="invites"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites_sent"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invite_expiry)
     used_by = models.OneToOneField(
