@@ -123,11 +123,6 @@ class TokenForm(forms.Form):
     )
 
 
-def _arxiv_base(arxiv_id: str) -> str:
-    """The id without its version suffix: 2201.02177v2 and 2201.02177 are one paper."""
-    return re.sub(r"v\d+$", "", arxiv_id.strip())
-
-
 def experiment_choices(arxiv_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Experiments grouped for a <select>: those reproducing this paper first."""
     paper = strip_version(arxiv_id) if arxiv_id else ""

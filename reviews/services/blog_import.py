@@ -97,7 +97,7 @@ class PostOutcome:
 
     @property
     def status(self) -> str:
-        """"imported" (a draft review), "inbox" or "skipped", as the API reports it."""
+        """The outcome as the API reports it: "imported" (a draft review), "inbox" or "skipped"."""
         if self.action in (Action.PAPER, Action.ARXIV):
             return "imported"
         return "inbox" if self.action == Action.INBOX else "skipped"

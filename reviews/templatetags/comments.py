@@ -104,7 +104,7 @@ class _CommentWriter:
         return template.replace("/0/", f"/{comment.pk}/")
 
     def edited(self, comment: Comment) -> SafeString | str:
-        """"edited" and when; its author and organizers may follow it to the earlier texts."""
+        """The note "edited" and when; its author and organizers may follow it to earlier texts."""
         if comment.edited_at is None:
             return ""
         edited = localtime(comment.edited_at)
