@@ -2,18 +2,24 @@
 
 ``reviews.experiments`` never imports Django: its claims, verdict rules and setting help
 texts are message ids (the English text, marked with its own ``gettext_noop`` so that
-``makemessages`` finds them). The web layer (views, templates, forms, serializers) shows
-them through here; templates may also write ``{% translate demo.claim %}``.
+``makemessages`` finds them), and its progress messages, verdict reasons and config errors
+are ``Text``: an id with its values, stored on a run as ``ExperimentRun.texts``. The web
+layer (views, templates, forms, serializers, exports) shows them through here; templates may
+also write ``{% translate demo.claim %}``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from . import experiments
+
+if TYPE_CHECKING:
+    from .models import ExperimentRun
 
 
 def translate(message_id: str) -> str:
@@ -23,6 +29,42 @@ def translate(message_id: str) -> str:
 
 
 translate_lazy = lazy(translate, str)
+
+
+def translate_text(text: str) -> str:
+    """A ``Text`` (a message id with its values, themselves translated) in the active
+    language; plain text as it is."""
+    if not isinstance(text, experiments.Text):
+        return str(text)
+    if not text.params:
+        return translate(text.id)
+    params = {name: translate_text(value) for name, value in text.params.items()}
+    try:
+        return gettext(text.id) % params
+    except (KeyError, TypeError, ValueError):  # a translation whose placeholders do not match
+        return str(text)
+
+
+def stored_text(data: Mapping[str, Any] | None, english: str) -> str:
+    """A text stored as ``Text.to_dict()``, in the active language; ``english`` (the stored
+    rendering) when it has no message id or one this version cannot read."""
+    if not data:
+        return english
+    try:
+        text = experiments.Text.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return english
+    return translate_text(text)
+
+
+def run_message(run: ExperimentRun) -> str:
+    """The run's progress or state message in the active language."""
+    return stored_text((run.texts or {}).get("message"), run.message)
+
+
+def run_verdict_reason(run: ExperimentRun) -> str:
+    """The numbers behind the run's verdict in the active language."""
+    return stored_text((run.texts or {}).get("verdict_reason"), run.verdict_reason)
 
 
 def config_schema(config_class: type[experiments.ExperimentConfig]) -> dict[str, Any]:

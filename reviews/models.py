@@ -618,6 +618,9 @@ class ExperimentRun(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     verdict = models.CharField(_("verdict"), max_length=16, choices=RunVerdict.choices, blank=True)
     verdict_reason = models.TextField(_("verdict reason"), blank=True)
+    # ``message`` and ``verdict_reason`` as message ids with their values (``Text.to_dict()``
+    # under those keys), shown in the reader's language; the columns keep the English text.
+    texts = models.JSONField(_("message ids"), default=dict, blank=True)
     figure = models.FileField(_("figure"), upload_to="runs/", blank=True)
     device = models.CharField(_("device"), max_length=200, blank=True)
     versions = models.JSONField(_("library versions"), default=dict, blank=True)

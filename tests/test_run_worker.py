@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from reviews import experiments
 from reviews.enums import RunStatus, RunVerdict
 from reviews.models import ExperimentRun
 from reviews.services import runs
@@ -87,6 +88,9 @@ class TestOneWorker:
         assert run.attempts == 1
         assert run.verdict in RunVerdict.values
         assert run.verdict_reason
+        # Stored as message ids too, for the reader's language; the columns hold English.
+        reason = experiments.Text.from_dict(run.texts["verdict_reason"])
+        assert (reason, run.texts["message"]["id"]) == (run.verdict_reason, run.message)
         assert run.summary
         assert set(run.series) >= {"train_acc_wd", "val_acc_wd"}
         assert run.series["val_acc_wd"]["x"][-1] == 100

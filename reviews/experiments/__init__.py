@@ -28,9 +28,11 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     never_stop,
     no_progress,
+    text_dict,
 )
 
 __all__ = [
@@ -40,9 +42,11 @@ __all__ = [
     "Progress",
     "Result",
     "Series",
+    "Text",
     "Verdict",
     "all_experiments",
     "get",
+    "text_dict",
 ]
 
 MODULES = ("grokking", "swa", "pbt", "lottery_ticket", "double_descent", "mixup")

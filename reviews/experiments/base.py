@@ -25,6 +25,50 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+class Text(str):
+    """A message id with its values, read as its English text.
+
+    Progress messages, verdict reasons and config errors are ``Text``: the CLI prints them
+    as they are (English), and the web layer stores ``to_dict()`` and shows them in the
+    reader's language. The id is marked with ``gettext_noop`` and names its values as
+    ``%(name)s`` (a literal percent sign as ``%%``); a value may itself be a ``Text``.
+    """
+
+    id: str
+    params: dict[str, Any]
+
+    def __new__(cls, message_id: str, /, **params: Any) -> Self:
+        text = super().__new__(cls, message_id % params if params else message_id)
+        text.id = message_id
+        text.params = params
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _text, (self.id, self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON: the id and each value, a nested ``Text`` as its own dict, others as text."""
+        return {
+            "id": self.id,
+            "params": {
+                name: value.to_dict() if isinstance(value, Text) else str(value)
+                for name, value in self.params.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Text:
+        params = {
+            name: cls.from_dict(value) if isinstance(value, Mapping) else str(value)
+            for name, value in data.get("params", {}).items()
+        }
+        return cls(str(data["id"]), **params)
+
+
+def _text(message_id: str, params: dict[str, Any]) -> Text:
+    return Text(message_id, **params)
+
+
 class Verdict(enum.StrEnum):
     REPRODUCED = "reproduced"
     NOT_REPRODUCED = "not_reproduced"
@@ -32,7 +76,7 @@ class Verdict(enum.StrEnum):
 
 
 class ConfigError(ValueError):
-    """A config that cannot run; ``errors`` maps a field name to its message."""
+    """A config that cannot run; ``errors`` maps a field name to its message (a ``Text``)."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
@@ -59,6 +103,13 @@ def setting(
 
 
 _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
+# The JSON type of a setting as its errors name it, translated along with them.
+_TYPE_NAMES = {
+    int: Text(gettext_noop("an integer")),
+    float: Text(gettext_noop("a number")),
+    bool: Text(gettext_noop("true or false")),
+    str: Text(gettext_noop("text")),
+}
 
 
 @dataclass(frozen=True)
@@ -87,22 +138,29 @@ class ExperimentConfig:
                 try:
                     value = float(value)
                 except OverflowError:
-                    errors[f.name] = "is out of range"
+                    errors[f.name] = Text(gettext_noop("is out of range"))
                     continue
                 object.__setattr__(self, f.name, value)
             if not _is_type(value, kind):
-                errors[f.name] = f"must be {_JSON_TYPES[kind]}, not {value!r}"
+                errors[f.name] = Text(
+                    gettext_noop("must be %(type)s, not %(value)s"),
+                    type=_TYPE_NAMES[kind],
+                    value=repr(value),
+                )
                 continue
             if kind is float and not math.isfinite(value):
-                errors[f.name] = "must be a finite number"
+                errors[f.name] = Text(gettext_noop("must be a finite number"))
                 continue
             meta = f.metadata
             if meta.get("choices") is not None and value not in meta["choices"]:
-                errors[f.name] = "must be one of " + ", ".join(map(str, meta["choices"]))
+                errors[f.name] = Text(
+                    gettext_noop("must be one of %(choices)s"),
+                    choices=", ".join(map(str, meta["choices"])),
+                )
             elif meta.get("min") is not None and value < meta["min"]:
-                errors[f.name] = f"must be at least {meta['min']}"
+                errors[f.name] = Text(gettext_noop("must be at least %(min)s"), min=meta["min"])
             elif meta.get("max") is not None and value > meta["max"]:
-                errors[f.name] = f"must be at most {meta['max']}"
+                errors[f.name] = Text(gettext_noop("must be at most %(max)s"), max=meta["max"])
         if not errors:
             errors.update(self.check())
         if errors:
@@ -122,7 +180,8 @@ class ExperimentConfig:
         names = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - set(names))
         if unknown:
-            raise ConfigError({key: "is not a setting of this experiment" for key in unknown})
+            unknown_error = Text(gettext_noop("is not a setting of this experiment"))
+            raise ConfigError({key: unknown_error for key in unknown})
         values = dataclasses.asdict(base) if base is not None else {}
         values.update(data)
         return cls(**values)
@@ -205,7 +264,7 @@ class Result:
     series: dict[str, Series]
     summary: dict[str, float]
     verdict: Verdict
-    reason: str
+    reason: str  # a Text
     seeds: list[int]
     steps: int
     device: str = ""
@@ -217,7 +276,8 @@ class Result:
             "series": {name: s.to_dict() for name, s in self.series.items()},
             "summary": dict(self.summary),
             "verdict": str(self.verdict),
-            "reason": self.reason,
+            "reason": str(self.reason),
+            "reason_text": text_dict(self.reason),
             "seeds": list(self.seeds),
             "steps": self.steps,
             "device": self.device,
@@ -231,7 +291,9 @@ class Result:
             series={name: Series.from_dict(s) for name, s in data["series"].items()},
             summary=dict(data["summary"]),
             verdict=Verdict(data["verdict"]),
-            reason=data["reason"],
+            reason=Text.from_dict(data["reason_text"])
+            if data.get("reason_text")
+            else data["reason"],
             seeds=list(data["seeds"]),
             steps=int(data["steps"]),
             device=data.get("device", ""),
@@ -242,7 +304,7 @@ class Result:
 
 @dataclass
 class Progress:
-    """A progress point: the fraction done, a short message and the curves so far."""
+    """A progress point: the fraction done, a short message (a ``Text``) and the curves so far."""
 
     fraction: float
     message: str
@@ -269,6 +331,11 @@ class Reporter:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+
+def text_dict(text: str) -> dict[str, Any]:
+    """``text.to_dict()`` for a ``Text``; ``{}`` for plain text, which has no message id."""
+    return text.to_dict() if isinstance(text, Text) else {}
 
 
 def no_progress(progress: Progress) -> None:

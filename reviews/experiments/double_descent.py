@@ -34,6 +34,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     percent,
@@ -94,11 +95,13 @@ class Config(ExperimentConfig):
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if self.min_features > self.n_train / 4:
-            errors["min_features"] = (
-                "must be at most n_train / 4, to see the under-parameterised side"
+            errors["min_features"] = Text(
+                gettext_noop("must be at most n_train / 4, to see the under-parameterised side")
             )
         if self.max_features < 4 * self.n_train:
-            errors["max_features"] = "must be at least 4 x n_train, to see the error fall again"
+            errors["max_features"] = Text(
+                gettext_noop("must be at least 4 x n_train, to see the error fall again")
+            )
         return errors
 
 
@@ -165,7 +168,11 @@ def run(
         series["weight_norm"].append(p, beta.norm(dim=(1, 2)).tolist())
         reporter(
             sum(costs[: i + 1]) / sum(costs),
-            f"{p} features: test error {percent(test_error.mean().item())}",
+            Text(
+                gettext_noop("%(features)s features: test error %(error)s"),
+                features=p,
+                error=percent(test_error.mean().item()),
+            ),
             series,
         )
 
@@ -208,7 +215,9 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _verdict(series: Mapping[str, Series], config: Config) -> tuple[dict[str, float], Verdict, str]:
+def _verdict(
+    series: Mapping[str, Series], config: Config
+) -> tuple[dict[str, float], Verdict, Text]:
     test, train = series["test_error"], series["train_error"]
     n = config.n_train
     means = test.mean()
@@ -235,30 +244,51 @@ def _verdict(series: Mapping[str, Series], config: Config) -> tuple[dict[str, fl
         "peak_minus_widest": peak_error - wide_error,
         "seeds_peak_in_window": float(sum(in_window)),
     }
-    numbers = (
-        f"test error {percent(under_error)} at {test.x[best_under]:.0f} features, "
-        f"{percent(peak_error)} at the peak ({test.x[peak]:.0f} features, n_train = {n}), "
-        f"{percent(wide_error)} at {test.x[-1]:.0f} (mean of {config.seeds} seeds)"
+    numbers = Text(
+        gettext_noop(
+            "test error %(under)s at %(under_features)s features, %(peak)s at the peak "
+            "(%(peak_features)s features, n_train = %(n_train)s), %(wide)s at "
+            "%(wide_features)s (mean of %(seeds)s seeds)"
+        ),
+        under=percent(under_error),
+        under_features=f"{test.x[best_under]:.0f}",
+        peak=percent(peak_error),
+        peak_features=f"{test.x[peak]:.0f}",
+        n_train=n,
+        wide=percent(wide_error),
+        wide_features=f"{test.x[-1]:.0f}",
+        seeds=config.seeds,
     )
     if wide_train_error > MAX_TRAIN_ERROR:
         return (
             summary,
             Verdict.INCONCLUSIVE,
-            f"The widest model did not interpolate (train error {percent(wide_train_error)}): "
-            f"{numbers}.",
+            Text(
+                gettext_noop(
+                    "The widest model did not interpolate (train error %(error)s): %(numbers)s."
+                ),
+                error=percent(wide_train_error),
+                numbers=numbers,
+            ),
         )
     located = n / PEAK_WINDOW <= test.x[peak] <= n * PEAK_WINDOW
     high = peak_error - under_error >= PEAK_MARGIN and peak_error - wide_error >= PEAK_MARGIN
     if located and high:
         if not all(in_window):
-            return summary, Verdict.INCONCLUSIVE, f"The mean passes but seeds disagree: {numbers}."
-        return summary, Verdict.REPRODUCED, f"Double descent: {numbers}."
-    failed = []
-    if not located:
-        failed.append("the peak is not within a factor of 2 of n_train")
-    if not high:
-        failed.append("the peak is not 10 points above both sides")
-    return summary, Verdict.NOT_REPRODUCED, f"{'; '.join(failed).capitalize()}: {numbers}."
+            disagree = gettext_noop("The mean passes but seeds disagree: %(numbers)s.")
+            return summary, Verdict.INCONCLUSIVE, Text(disagree, numbers=numbers)
+        reproduced = gettext_noop("Double descent: %(numbers)s.")
+        return summary, Verdict.REPRODUCED, Text(reproduced, numbers=numbers)
+    if not located and not high:
+        failed = gettext_noop(
+            "The peak is not within a factor of 2 of n_train; the peak is not 10 points above "
+            "both sides: %(numbers)s."
+        )
+    elif not located:
+        failed = gettext_noop("The peak is not within a factor of 2 of n_train: %(numbers)s.")
+    else:
+        failed = gettext_noop("The peak is not 10 points above both sides: %(numbers)s.")
+    return summary, Verdict.NOT_REPRODUCED, Text(failed, numbers=numbers)
 
 
 def figure(series: Mapping[str, Series], config: Config) -> str:

@@ -40,6 +40,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     percent,
@@ -156,19 +157,29 @@ class Config(ExperimentConfig):
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if self.model == "transformer" and self.d_model % self.heads:
-            errors["heads"] = f"must divide d_model ({self.d_model})"
+            errors["heads"] = Text(
+                gettext_noop("must divide d_model (%(d_model)s)"), d_model=self.d_model
+            )
         if self.operation == "div" and not _is_prime(self.modulus):
-            errors["modulus"] = "must be prime for division"
+            errors["modulus"] = Text(gettext_noop("must be prime for division"))
         pairs = _pair_count(self)
         n_train = round(self.train_fraction * pairs)
         if n_train < 1 or n_train >= pairs:
-            errors["train_fraction"] = "leaves no training or no validation equation"
+            errors["train_fraction"] = Text(
+                gettext_noop("leaves no training or no validation equation")
+            )
         members = 2 * self.seeds
         if members * pairs * max(self.d_mlp, 3 * self.d_model) > MAX_EVAL_FLOATS:
-            errors["seeds"] = "too many seeds for this modulus and width (evaluation memory)"
+            errors["seeds"] = Text(
+                gettext_noop("too many seeds for this modulus and width (evaluation memory)")
+            )
         flops = 6 * self.steps * members * n_train * _flops_per_example(self)
         if flops > MAX_FLOPS:
-            errors["steps"] = f"asks for {flops:.1e} FLOPs; at most {MAX_FLOPS:.0e}"
+            errors["steps"] = Text(
+                gettext_noop("asks for %(flops)s FLOPs; at most %(max)s"),
+                flops=f"{flops:.1e}",
+                max=f"{MAX_FLOPS:.0e}",
+            )
         return errors
 
 
@@ -524,9 +535,11 @@ def run(
                 series[f"val_acc_{arm}"].append(done, [r[1] for r in rows])
                 series[f"norm_{arm}"].append(done, [r[2] for r in rows])
             val_wd = series["val_acc_wd"].y[-1]
-            message = (
-                f"step {done}: val acc {percent(_mean(val_wd))} with weight decay, "
-                f"{percent(_mean(series['val_acc_wd0'].y[-1]))} without"
+            message = Text(
+                gettext_noop("step %(step)s: val acc %(wd)s with weight decay, %(wd0)s without"),
+                step=done,
+                wd=percent(_mean(val_wd)),
+                wd0=percent(_mean(series["val_acc_wd0"].y[-1])),
             )
             reporter(done / config.steps, message, series)
             if config.stop_when_grokked and min(val_wd) >= FIT:
@@ -592,29 +605,50 @@ def _summary(series: Mapping[str, Series], steps: int) -> dict[str, float]:
     return summary
 
 
-def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, str]:
+def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, Text]:
     steps = int(summary["steps_run"])
-    control = (
-        f"without weight decay best val acc {percent(summary['best_val_acc_wd0'])} "
-        f"(train {percent(summary['final_train_acc_wd0'])})"
+    control = Text(
+        gettext_noop("without weight decay best val acc %(best)s (train %(train)s)"),
+        best=percent(summary["best_val_acc_wd0"]),
+        train=percent(summary["final_train_acc_wd0"]),
     )
     if "train99_step_wd" not in summary:
-        return Verdict.INCONCLUSIVE, (
-            f"Only {int(summary['seeds_train99_wd'])} of {seeds} weight-decay seeds reached 99% "
-            f"training accuracy within {steps} steps; {control}."
+        return Verdict.INCONCLUSIVE, Text(
+            gettext_noop(
+                "Only %(reached)s of %(seeds)s weight-decay seeds reached 99%% training "
+                "accuracy within %(steps)s steps; %(control)s."
+            ),
+            reached=int(summary["seeds_train99_wd"]),
+            seeds=seeds,
+            steps=steps,
+            control=control,
         )
     if "val99_step_wd" not in summary:
-        return Verdict.INCONCLUSIVE, (
-            f"Only {int(summary['seeds_val99_wd'])} of {seeds} weight-decay seeds reached 99% "
-            f"validation accuracy within {steps} steps (best {percent(summary['best_val_acc_wd'])}"
-            f"); {control}."
+        return Verdict.INCONCLUSIVE, Text(
+            gettext_noop(
+                "Only %(reached)s of %(seeds)s weight-decay seeds reached 99%% validation "
+                "accuracy within %(steps)s steps (best %(best)s); %(control)s."
+            ),
+            reached=int(summary["seeds_val99_wd"]),
+            seeds=seeds,
+            steps=steps,
+            best=percent(summary["best_val_acc_wd"]),
+            control=control,
         )
     train99, val99 = summary["train99_step_wd"], summary["val99_step_wd"]
     ratio = summary["delay_ratio_wd"]
-    numbers = (
-        f"With weight decay: 99% train acc at step {train99:.0f}, 99% val acc at step "
-        f"{val99:.0f} ({ratio:.1f}x later); {control} over the same {steps} steps "
-        f"(mean of {seeds} seeds)."
+    numbers = Text(
+        gettext_noop(
+            "With weight decay: 99%% train acc at step %(train99)s, 99%% val acc at step "
+            "%(val99)s (%(ratio)sx later); %(control)s over the same %(steps)s steps "
+            "(mean of %(seeds)s seeds)."
+        ),
+        train99=f"{train99:.0f}",
+        val99=f"{val99:.0f}",
+        ratio=f"{ratio:.1f}",
+        control=control,
+        steps=steps,
+        seeds=seeds,
     )
     if ratio >= DELAY_FACTOR and summary["best_val_acc_wd0"] < CONTROL_MAX:
         return Verdict.REPRODUCED, numbers

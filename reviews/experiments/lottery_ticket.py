@@ -28,6 +28,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     percent,
@@ -125,13 +126,16 @@ class Config(ExperimentConfig):
         errors: dict[str, str] = {}
         sparsest = schedule(self)[-1]
         if sparsest > MAX_SPARSEST:
-            errors["rounds"] = (
-                f"the schedule stops at {percent(sparsest)} of weights left; it must reach "
-                f"{percent(MAX_SPARSEST)} or less for the verdict "
-                "(more rounds or a higher prune_rate)"
+            errors["rounds"] = Text(
+                gettext_noop(
+                    "the schedule stops at %(sparsest)s of weights left; it must reach "
+                    "%(most)s or less for the verdict (more rounds or a higher prune_rate)"
+                ),
+                sparsest=percent(sparsest),
+                most=percent(MAX_SPARSEST),
             )
         if (self.rounds + 1) * self.epochs > 3_000:
-            errors["epochs"] = "(rounds + 1) x epochs must be at most 3,000"
+            errors["epochs"] = Text(gettext_noop("(rounds + 1) x epochs must be at most 3,000"))
         return errors
 
 
@@ -202,7 +206,12 @@ def run(
             done = (level * config.epochs + epoch + 1) / (levels * config.epochs)
             reporter(
                 done * 0.999,
-                f"{percent(fractions[level])} of weights left: epoch {epoch + 1}/{config.epochs}",
+                Text(
+                    gettext_noop("%(left)s of weights left: epoch %(epoch)s/%(epochs)s"),
+                    left=percent(fractions[level]),
+                    epoch=epoch + 1,
+                    epochs=config.epochs,
+                ),
                 series,
             )
 
@@ -214,8 +223,12 @@ def run(
             masks = _prune(model, masks, counts[level + 1], s)
         reporter(
             (level + 1) / levels,
-            f"{percent(fractions[level])} of weights left: ticket "
-            f"{percent(_mean(acc[:s]))}, re-init {percent(_mean(acc[s:]))}",
+            Text(
+                gettext_noop("%(left)s of weights left: ticket %(ticket)s, re-init %(reinit)s"),
+                left=percent(fractions[level]),
+                ticket=percent(_mean(acc[:s])),
+                reinit=percent(_mean(acc[s:])),
+            ),
             series,
         )
 
@@ -256,7 +269,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _verdict(series: Mapping[str, Series], s: int) -> tuple[dict[str, float], Verdict, str]:
+def _verdict(series: Mapping[str, Series], s: int) -> tuple[dict[str, float], Verdict, Text]:
     ticket, reinit = series["ticket_test_acc"], series["reinit_test_acc"]
     fractions = ticket.x
     near = min(range(len(fractions)), key=lambda i: abs(math.log(fractions[i] / NEAR_FRACTION)))
@@ -277,16 +290,27 @@ def _verdict(series: Mapping[str, Series], s: int) -> tuple[dict[str, float], Ve
         "ticket_minus_reinit_sparsest": gap,
         "ticket_minus_dense_near_10pct": ticket_near - dense,
     }
-    numbers = (
-        f"ticket {percent(ticket_near)} vs dense {percent(dense)} at {percent(fractions[near])} "
-        f"of weights; ticket {percent(ticket_last)} vs re-init {percent(reinit_last)} at "
-        f"{percent(fractions[-1])} (mean of {s} seeds)"
+    numbers = Text(
+        gettext_noop(
+            "ticket %(ticket_near)s vs dense %(dense)s at %(near)s of weights; ticket "
+            "%(ticket_last)s vs re-init %(reinit_last)s at %(last)s (mean of %(seeds)s seeds)"
+        ),
+        ticket_near=percent(ticket_near),
+        dense=percent(dense),
+        near=percent(fractions[near]),
+        ticket_last=percent(ticket_last),
+        reinit_last=percent(reinit_last),
+        last=percent(fractions[-1]),
+        seeds=s,
     )
     if dense < MIN_DENSE_ACC:
         return (
             summary,
             Verdict.INCONCLUSIVE,
-            f"The dense network never learned the task: {numbers}.",
+            Text(
+                gettext_noop("The dense network never learned the task: %(numbers)s."),
+                numbers=numbers,
+            ),
         )
     keeps_accuracy = ticket_near >= dense - DENSE_TOLERANCE
     beats_reinit = gap >= MARGIN
@@ -295,15 +319,30 @@ def _verdict(series: Mapping[str, Series], s: int) -> tuple[dict[str, float], Ve
             return (
                 summary,
                 Verdict.INCONCLUSIVE,
-                f"The mean passes but the seeds disagree: {numbers}.",
+                Text(
+                    gettext_noop("The mean passes but the seeds disagree: %(numbers)s."),
+                    numbers=numbers,
+                ),
             )
-        return summary, Verdict.REPRODUCED, f"Winning tickets found: {numbers}."
-    failed = []
-    if not keeps_accuracy:
-        failed.append("the ticket lost more than 2 points near 10% of weights")
-    if not beats_reinit:
-        failed.append("the ticket did not beat re-init by 3 points at the sparsest level")
-    return summary, Verdict.NOT_REPRODUCED, f"{'; '.join(failed).capitalize()}: {numbers}."
+        return (
+            summary,
+            Verdict.REPRODUCED,
+            Text(gettext_noop("Winning tickets found: %(numbers)s."), numbers=numbers),
+        )
+    if not keeps_accuracy and not beats_reinit:
+        failed = gettext_noop(
+            "The ticket lost more than 2 points near 10%% of weights; the ticket did not beat "
+            "re-init by 3 points at the sparsest level: %(numbers)s."
+        )
+    elif not keeps_accuracy:
+        failed = gettext_noop(
+            "The ticket lost more than 2 points near 10%% of weights: %(numbers)s."
+        )
+    else:
+        failed = gettext_noop(
+            "The ticket did not beat re-init by 3 points at the sparsest level: %(numbers)s."
+        )
+    return summary, Verdict.NOT_REPRODUCED, Text(failed, numbers=numbers)
 
 
 def figure(series: Mapping[str, Series], config: Config) -> str:

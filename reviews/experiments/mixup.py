@@ -23,6 +23,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     percent,
@@ -69,7 +70,9 @@ class Config(ExperimentConfig):
 
     def check(self) -> dict[str, str]:
         if self.seeds * self.epochs * self.width > 64 * 2000 * 512:
-            return {"epochs": "seeds x epochs x width is too much work for one run"}
+            return {
+                "epochs": Text(gettext_noop("seeds x epochs x width is too much work for one run"))
+            }
         return {}
 
 
@@ -165,8 +168,15 @@ def run(
             series[f"memorised_{arm}"].append(epoch, memorised[part])
         reporter(
             epoch / config.epochs,
-            f"epoch {epoch}/{config.epochs}: ERM {percent(_mean(test[:s]))}, "
-            f"mixup {percent(_mean(test[s:]))} test accuracy",
+            Text(
+                gettext_noop(
+                    "epoch %(epoch)s/%(epochs)s: ERM %(erm)s, mixup %(mixup)s test accuracy"
+                ),
+                epoch=epoch,
+                epochs=config.epochs,
+                erm=percent(_mean(test[:s])),
+                mixup=percent(_mean(test[s:])),
+            ),
             series,
         )
 
@@ -204,17 +214,26 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, str]:
+def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, Text]:
     gain = summary["mixup_gain"]
-    reason = (
-        f"mixup {percent(summary['mixup_test_acc'])} vs ERM {percent(summary['erm_test_acc'])} "
-        f"final test accuracy with {percent(summary['label_noise'])} noisy labels; ERM fits "
-        f"{percent(summary['erm_memorised'])} of the wrong labels, mixup "
-        f"{percent(summary['mixup_memorised'])} (mean of {seeds} seeds, mixup ahead in "
-        f"{int(summary['seeds_mixup_ahead'])})."
+    reason = Text(
+        gettext_noop(
+            "mixup %(mixup)s vs ERM %(erm)s final test accuracy with %(noise)s noisy labels; "
+            "ERM fits %(erm_memorised)s of the wrong labels, mixup %(mixup_memorised)s (mean "
+            "of %(seeds)s seeds, mixup ahead in %(ahead)s)."
+        ),
+        mixup=percent(summary["mixup_test_acc"]),
+        erm=percent(summary["erm_test_acc"]),
+        noise=percent(summary["label_noise"]),
+        erm_memorised=percent(summary["erm_memorised"]),
+        mixup_memorised=percent(summary["mixup_memorised"]),
+        seeds=seeds,
+        ahead=int(summary["seeds_mixup_ahead"]),
     )
     if summary["erm_best_test_acc"] < 0.5:
-        return Verdict.INCONCLUSIVE, "ERM never learned the task: " + reason
+        return Verdict.INCONCLUSIVE, Text(
+            gettext_noop("ERM never learned the task: %(reason)s"), reason=reason
+        )
     if gain >= MARGIN and summary["seeds_mixup_ahead"] == seeds:
         return Verdict.REPRODUCED, reason
     if gain <= 0:

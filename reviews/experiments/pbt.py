@@ -43,6 +43,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     setting,
@@ -154,15 +155,19 @@ class Config(ExperimentConfig):
     def check(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if self.ready > self.steps // 2:
-            errors["ready"] = "must leave at least two evaluation rounds (ready <= steps / 2)"
+            errors["ready"] = Text(
+                gettext_noop("must leave at least two evaluation rounds (ready <= steps / 2)")
+            )
         if self.toy_ready > self.toy_steps // 2:
-            errors["toy_ready"] = (
-                "must leave at least two exploit rounds (toy_ready <= toy_steps / 2)"
+            errors["toy_ready"] = Text(
+                gettext_noop("must leave at least two exploit rounds (toy_ready <= toy_steps / 2)")
             )
         if self.seeds * self.population > 2048:
-            errors["population"] = "seeds x population must be at most 2048"
+            errors["population"] = Text(gettext_noop("seeds x population must be at most 2048"))
         if self.seeds * self.population * self.steps > 10_000_000:
-            errors["steps"] = "seeds x population x steps must be at most 10,000,000"
+            errors["steps"] = Text(
+                gettext_noop("seeds x population x steps must be at most 10,000,000")
+            )
         return errors
 
 
@@ -278,7 +283,10 @@ def _toy(
             theta = theta.reshape(-1, 2)[index].view_as(theta)
         if step % every_report == 0 or step == config.toy_steps:
             record(step)
-            report(step / config.toy_steps, f"toy step {step}/{config.toy_steps}")
+            message = Text(
+                gettext_noop("toy step %(step)s/%(steps)s"), step=step, steps=config.toy_steps
+            )
+            report(step / config.toy_steps, message)
     return {"toy_q_pbt": best["pbt"], "toy_q_random": best["random"]}
 
 
@@ -406,7 +414,10 @@ def _neural(
             index, hyper = explorer.step(fitness, hyper)
             params = [p[index] for p in params]
             momenta = [m[index] for m in momenta]
-        report(done / config.steps, f"neural step {done}/{config.steps}", series)
+        message = Text(
+            gettext_noop("neural step %(step)s/%(steps)s"), step=done, steps=config.steps
+        )
+        report(done / config.steps, message, series)
     return series
 
 
@@ -500,11 +511,22 @@ def _result(
         verdict = Verdict.NOT_REPRODUCED
     else:
         verdict = Verdict.INCONCLUSIVE
-    reason = (
-        f"Toy: PBT reaches Q {toy_med_pbt:.3f} vs random search {toy_med_rs:.3f} (max 1.2; "
-        f"PBT at least as good on {toy_wins:.0%} of seeds). Neural: test excess MSE "
-        f"{nn_med_pbt:.4f} vs {nn_med_rs:.4f} (ratio {ratio:.2f}, PBT at least as good on "
-        f"{nn_wins:.0%} of seeds); medians of {n} seeds, population {config.population}."
+    reason = Text(
+        gettext_noop(
+            "Toy: PBT reaches Q %(toy_pbt)s vs random search %(toy_random)s (max 1.2; PBT at "
+            "least as good on %(toy_wins)s of seeds). Neural: test excess MSE %(nn_pbt)s vs "
+            "%(nn_random)s (ratio %(ratio)s, PBT at least as good on %(nn_wins)s of seeds); "
+            "medians of %(seeds)s seeds, population %(population)s."
+        ),
+        toy_pbt=f"{toy_med_pbt:.3f}",
+        toy_random=f"{toy_med_rs:.3f}",
+        toy_wins=f"{toy_wins:.0%}",
+        nn_pbt=f"{nn_med_pbt:.4f}",
+        nn_random=f"{nn_med_rs:.4f}",
+        ratio=f"{ratio:.2f}",
+        nn_wins=f"{nn_wins:.0%}",
+        seeds=n,
+        population=config.population,
     )
     return Result(
         series=series,

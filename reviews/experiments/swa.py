@@ -27,6 +27,7 @@ from reviews.experiments.base import (
     Result,
     Series,
     StopCheck,
+    Text,
     Verdict,
     gettext_noop,
     percent,
@@ -102,9 +103,13 @@ class Config(ExperimentConfig):
             int(self.epochs * self.swa_start) < 1
             or self.epochs - int(self.epochs * self.swa_start) < 2
         ):
-            errors["swa_start"] = "must leave at least 1 SGD epoch and 2 averaged epochs"
+            errors["swa_start"] = Text(
+                gettext_noop("must leave at least 1 SGD epoch and 2 averaged epochs")
+            )
         if self.seeds * self.epochs * self.width > 64 * 2000 * 512:
-            errors["epochs"] = "seeds x epochs x width is too much work for one run"
+            errors["epochs"] = Text(
+                gettext_noop("seeds x epochs x width is too much work for one run")
+            )
         return errors
 
 
@@ -181,7 +186,12 @@ def run(
             sgd_acc = _torch.accuracy(model(x_test.expand(s, -1, -1)), y_test)
         series["test_acc_sgd"].append(epoch, sgd_acc)
         series["train_loss_sgd"].append(epoch, (total / batches).tolist())
-        message = f"epoch {epoch}/{config.epochs}: SGD {percent(_mean(sgd_acc))}"
+        message = Text(
+            gettext_noop("epoch %(epoch)s/%(epochs)s: SGD %(sgd)s"),
+            epoch=epoch,
+            epochs=config.epochs,
+            sgd=percent(_mean(sgd_acc)),
+        )
         if epoch > swa_epoch:
             averaged_accs.append(sgd_acc)
             update_bn(bn_loader, swa_model)
@@ -189,7 +199,11 @@ def run(
             with torch.no_grad():
                 swa_acc = _torch.accuracy(swa_model(x_test.expand(s, -1, -1)), y_test)
             series["test_acc_swa"].append(epoch, swa_acc)
-            message += f", SWA {percent(_mean(swa_acc))}"
+            message = Text(
+                gettext_noop("epoch %(epoch)s/%(epochs)s: SGD %(sgd)s, SWA %(swa)s"),
+                swa=percent(_mean(swa_acc)),
+                **message.params,
+            )
         reporter(0.85 * epoch / config.epochs, message, series)
 
     swa_net = swa_model.module
@@ -200,7 +214,8 @@ def run(
         curves[name] = _radius_curve(net, directions, radii, x_train, y_noisy)
         for r, values in zip(radii, curves[name], strict=True):
             series[f"radius_loss_{name}"].append(r, values)
-        reporter(0.85 + (0.075 if name == "sgd" else 0.15), f"width probe: {name.upper()}", series)
+        probe = Text(gettext_noop("width probe: %(arm)s"), arm=name.upper())
+        reporter(0.85 + (0.075 if name == "sgd" else 0.15), probe, series)
 
     swa_acc = series["test_acc_swa"].y[-1]
     final_acc = series["test_acc_sgd"].y[-1]
@@ -321,19 +336,29 @@ def _radius_curve(
     return curve
 
 
-def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, str]:
+def _verdict(summary: Mapping[str, float], seeds: int) -> tuple[Verdict, Text]:
     gain = summary["swa_gain_over_iterates"]
     gain_final = summary["swa_gain_over_final"]
     ratio = summary["loss_rise_ratio"]
-    reason = (
-        f"SWA {percent(summary['swa_test_acc'])} vs SGD iterates "
-        f"{percent(summary['sgd_iterates_test_acc'])}"
-        f" (final iterate {percent(summary['sgd_final_test_acc'])}) test accuracy; at radius "
-        f"{summary['radius']:g} the training loss rises {summary['swa_loss_rise']:.3f} for SWA vs "
-        f"{summary['sgd_loss_rise']:.3f} for SGD (ratio {ratio:.2f}; mean of {seeds} seeds)."
+    reason = Text(
+        gettext_noop(
+            "SWA %(swa)s vs SGD iterates %(sgd)s (final iterate %(final)s) test accuracy; at "
+            "radius %(radius)s the training loss rises %(swa_rise)s for SWA vs %(sgd_rise)s "
+            "for SGD (ratio %(ratio)s; mean of %(seeds)s seeds)."
+        ),
+        swa=percent(summary["swa_test_acc"]),
+        sgd=percent(summary["sgd_iterates_test_acc"]),
+        final=percent(summary["sgd_final_test_acc"]),
+        radius=f"{summary['radius']:g}",
+        swa_rise=f"{summary['swa_loss_rise']:.3f}",
+        sgd_rise=f"{summary['sgd_loss_rise']:.3f}",
+        ratio=f"{ratio:.2f}",
+        seeds=seeds,
     )
     if summary["sgd_iterates_test_acc"] < 0.5 or not math.isfinite(ratio):
-        return Verdict.INCONCLUSIVE, "SGD never learned the task: " + reason
+        return Verdict.INCONCLUSIVE, Text(
+            gettext_noop("SGD never learned the task: %(reason)s"), reason=reason
+        )
     if gain >= ACC_MARGIN and gain_final >= 0 and ratio <= RISE_RATIO:
         return Verdict.REPRODUCED, reason
     if gain <= 0 or ratio >= 1:

@@ -190,7 +190,7 @@ def _export_cohorts() -> list[dict[str, Any]]:
 
 
 def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
-    entries = ReadingListEntry.objects.select_related("presenter").order_by("number")
+    entries = ReadingListEntry.objects.order_by("number")
     statuses = EntryStatus.objects.select_related("member").order_by("member__username")
     lists = (
         ReadingList.objects.select_related("cohort")
@@ -294,6 +294,7 @@ def _export_run(run: ExperimentRun) -> dict[str, Any]:
     return {
         "requested_by": run.requested_by.username,
         **{f: getattr(run, f) for f in RUN_FIELDS},
+        "texts": run.texts,
         **{f: _when(getattr(run, f)) for f in RUN_TIMES},
         "figure_svg": figure,
     }

@@ -395,8 +395,12 @@ class _Importer:
             review=review,
             requested_by=self.members[row["requested_by"]],
             **{f: row[f] for f in RUN_FIELDS},
+            # Archives written before runs kept message ids have none: shown as stored.
+            texts=row.get("texts", {}),
             **{f: _parse_when(row[f]) for f in RUN_TIMES},
         )
+        if not isinstance(run.texts, dict):
+            raise ValueError("texts must be an object")
         if run.status in RunStatus.active():
             raise ValueError("a queued or running run cannot be imported")
         if not isinstance(row["figure_svg"], str | None):

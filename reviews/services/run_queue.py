@@ -191,7 +191,7 @@ def runs_reap_lost(*, now: datetime | None = None) -> tuple[int, int]:
                 status=RunStatus.FAILED,
                 finished_at=now,
                 missing_since=None,
-                message=_("Failed."),
+                **runs.message_fields(runs.FAILED),
                 error=_(
                     "The job queue lost this run twice before a worker could start it (the "
                     "broker restarted or was emptied). Launch it again."

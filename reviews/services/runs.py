@@ -18,15 +18,36 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, JSONField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reviews import experiments
 from reviews.enums import ReviewStatus, RunStatus
+from reviews.experiment_texts import translate_text
 from reviews.models import ExperimentRun, Member, Review
 
 logger = logging.getLogger(__name__)
+
+# A run's state messages: stored as message ids, so each reader sees them in their language.
+STARTING = experiments.Text(gettext_noop("Starting…"))
+FINISHED = experiments.Text(gettext_noop("Finished."))
+FAILED = experiments.Text(gettext_noop("Failed."))
+CANCELLED = experiments.Text(gettext_noop("Cancelled."))
+CANCELLED_QUEUED = experiments.Text(gettext_noop("Cancelled before it started."))
+REQUEUED = experiments.Text(
+    gettext_noop("The worker process stopped (killed or out of memory); queued to run again.")
+)
+
+
+def message_fields(message: str) -> dict[str, Any]:
+    """A run's message (a demo's or a state's ``Text``) as its columns: the English text in
+    ``message``, and in ``texts`` its message id and values, shown in the reader's language."""
+    return {
+        "message": str(message)[:200],
+        "texts": {"message": experiments.text_dict(message)},
+    }
 
 
 class RunRefused(Exception):
@@ -59,7 +80,9 @@ def experiment_config(slug: str, preset: str | None, overrides: dict[str, Any] |
     try:
         return experiment, experiment.config(preset or None, overrides)
     except experiments.ConfigError as error:
-        raise ValidationError({name: [message] for name, message in error.errors.items()}) from None
+        raise ValidationError(
+            {name: [translate_text(message)] for name, message in error.errors.items()}
+        ) from None
 
 
 def run_create(
@@ -145,7 +168,7 @@ def run_enqueue(run: ExperimentRun) -> None:
             RunStatus.QUEUED,
             None,
             status=RunStatus.FAILED,
-            message=_("Failed."),
+            **message_fields(FAILED),
             error=_("The job queue could not be reached (%s). Try again later.")
             % type(error).__name__,
         )
@@ -177,7 +200,7 @@ def run_cancel(*, run: ExperimentRun, by: Member) -> ExperimentRun:
         raise PermissionDenied
     now = timezone.now()
     ExperimentRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-        status=RunStatus.CANCELLED, finished_at=now, message=_("Cancelled before it started.")
+        status=RunStatus.CANCELLED, finished_at=now, **message_fields(CANCELLED_QUEUED)
     )
     ExperimentRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(cancel_requested=True)
     run.refresh_from_db()
@@ -210,7 +233,7 @@ def run_claim(
         started_at=now,
         heartbeat_at=now,
         progress=0.0,
-        message=_("Starting…"),
+        **message_fields(STARTING),
         series={},
         error="",
         missing_since=None,
@@ -229,7 +252,7 @@ def run_requeue_lost_attempt(*, run_id: int, task_id: str) -> str:
     now = timezone.now()
     mine = ExperimentRun.objects.filter(pk=run_id, task_id=task_id, status=RunStatus.RUNNING)
     if mine.filter(cancel_requested=True).update(
-        status=RunStatus.CANCELLED, finished_at=now, message=_("Cancelled.")
+        status=RunStatus.CANCELLED, finished_at=now, **message_fields(CANCELLED)
     ):
         return RunStatus.CANCELLED
     if mine.filter(attempts__lt=ExperimentRun.MAX_ATTEMPTS).update(
@@ -238,13 +261,13 @@ def run_requeue_lost_attempt(*, run_id: int, task_id: str) -> str:
         series={},
         heartbeat_at=None,
         missing_since=None,
-        message=_("The worker process stopped (killed or out of memory); queued to run again."),
+        **message_fields(REQUEUED),
     ):
         return RunStatus.QUEUED
     if mine.update(
         status=RunStatus.FAILED,
         finished_at=now,
-        message=_("Failed."),
+        **message_fields(FAILED),
         error=_(
             "The worker process stopped during each of this run's %d attempts (killed or out "
             "of memory). Try a smaller preset, fewer seeds or fewer steps."
@@ -270,7 +293,7 @@ def run_progress(
     return bool(
         _mine(run_id, attempt).update(
             progress=min(max(fraction, 0.0), 1.0),
-            message=message[:200],
+            **message_fields(message),
             series=series,
             heartbeat_at=timezone.now(),
         )
@@ -300,7 +323,8 @@ def run_succeed(*, run_id: int, attempt: int, outcome: RunOutcome) -> bool:
         attempt,
         status=RunStatus.SUCCEEDED,
         progress=1.0,
-        message=_("Finished."),
+        message=str(FINISHED),
+        texts={"message": FINISHED.to_dict(), "verdict_reason": result.get("reason_text", {})},
         series=result["series"],
         summary=result["summary"],
         verdict=result["verdict"],
@@ -319,7 +343,7 @@ def run_succeed(*, run_id: int, attempt: int, outcome: RunOutcome) -> bool:
 def run_fail(
     *, run_id: int, attempt: int, error: str, series: dict[str, Any] | None = None
 ) -> bool:
-    fields: dict[str, Any] = {"error": error[:4000], "message": _("Failed.")}
+    fields: dict[str, Any] = {"error": error[:4000], **message_fields(FAILED)}
     if series is not None:
         fields["series"] = series
     return _finish(run_id, RunStatus.RUNNING, attempt, status=RunStatus.FAILED, **fields)
@@ -333,7 +357,7 @@ def run_fail_time_limit(
     limit = ExperimentRun.objects.filter(pk=run_id).values_list("time_limit_s", flat=True).first()
     if limit is None:
         return False
-    fields: dict[str, Any] = {"error": _time_limit_error(limit), "message": _("Failed.")}
+    fields: dict[str, Any] = {"error": _time_limit_error(limit), **message_fields(FAILED)}
     if series is not None:
         fields["series"] = series
     return _finish(run_id, RunStatus.RUNNING, attempt, status=RunStatus.FAILED, **fields)
@@ -351,7 +375,7 @@ def _time_limit_error(limit: int) -> str:
 
 def run_mark_cancelled(*, run_id: int, attempt: int) -> bool:
     return _finish(
-        run_id, RunStatus.RUNNING, attempt, status=RunStatus.CANCELLED, message=_("Cancelled.")
+        run_id, RunStatus.RUNNING, attempt, status=RunStatus.CANCELLED, **message_fields(CANCELLED)
     )
 
 
@@ -384,6 +408,10 @@ def runs_reap_stale(*, now: datetime | None = None, run_ids: list[int] | None = 
     return runs.update(
         finished_at=now,
         status=Case(When(asked, then=Value(RunStatus.CANCELLED)), default=Value(RunStatus.FAILED)),
-        message=Case(When(asked, then=Value(_("Cancelled."))), default=Value(_("Failed."))),
+        message=Case(When(asked, then=Value(str(CANCELLED))), default=Value(str(FAILED))),
+        texts=Case(
+            When(asked, then=Value(message_fields(CANCELLED)["texts"], JSONField())),
+            default=Value(message_fields(FAILED)["texts"], JSONField()),
+        ),
         error=Case(When(asked, then=Value("")), default=Value(lost)),
     )

@@ -9,7 +9,22 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from reviews import experiment_texts
+from reviews.models import ExperimentRun
+
 register = template.Library()
+
+
+@register.filter
+def run_message(run: ExperimentRun) -> str:
+    """The run's progress or state message in the reader's language."""
+    return experiment_texts.run_message(run)
+
+
+@register.filter
+def run_verdict_reason(run: ExperimentRun) -> str:
+    """The numbers behind the run's verdict in the reader's language."""
+    return experiment_texts.run_verdict_reason(run)
 
 
 @register.filter

@@ -13,7 +13,12 @@ from rest_framework import serializers
 
 from reviews import experiments
 from reviews.enums import RunStatus, RunVerdict
-from reviews.experiment_texts import config_schema, translate
+from reviews.experiment_texts import (
+    config_schema,
+    run_message,
+    run_verdict_reason,
+    translate,
+)
 from reviews.models import ExperimentRun, Review
 from reviews.services.runs import run_can_cancel
 
@@ -127,6 +132,12 @@ class RunSerializer(ModelSerializer):
     can_cancel = serializers.SerializerMethodField(
         help_text="Whether you may cancel it now: it is active and you started it or organize."
     )
+    message_display = serializers.SerializerMethodField(
+        help_text="`message` (English) in the request's language."
+    )
+    verdict_reason_display = serializers.SerializerMethodField(
+        help_text="`verdict_reason` (English) in the request's language."
+    )
 
     class Meta:
         model = ExperimentRun
@@ -160,6 +171,8 @@ class RunSerializer(ModelSerializer):
             "duration_s",
             "figure_url",
             "can_cancel",
+            "message_display",
+            "verdict_reason_display",
         ]
         read_only_fields = fields
 
@@ -173,6 +186,12 @@ class RunSerializer(ModelSerializer):
         url = reverse("run_figure", args=[run.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
+
+    def get_message_display(self, run: ExperimentRun) -> str:
+        return run_message(run)
+
+    def get_verdict_reason_display(self, run: ExperimentRun) -> str:
+        return run_verdict_reason(run)
 
     def get_can_cancel(self, run: ExperimentRun) -> bool:
         request = self.context.get("request")
