@@ -300,6 +300,27 @@ def test_api_run_adds_texts_in_request_language(member: Member) -> None:
 
 
 @pytest.mark.django_db
+def test_export_shows_runs_in_the_review_language(member: Member) -> None:
+    from reviews.exports.markdown import review_markdown
+
+    korean_run = _succeed(_finished_run(member, language="ko"))
+    post = review_markdown(korean_run.review, _figure(korean_run))
+    assert f"## 데모 실험\n\n![mixup #{korean_run.pk}]" in post
+    assert f"**판단 보류** — {_korean(_mixup_reason())}\n" in post
+    english_run = _succeed(_finished_run(member, language="en"))
+    with translation.override("ko"):  # the reader's language does not matter
+        post = review_markdown(english_run.review, _figure(english_run))
+    assert "## Demo experiments\n" in post
+    assert f"**Inconclusive** — {_mixup_reason()}\n" in post
+
+
+def _figure(run: ExperimentRun) -> list:
+    from reviews.exports.markdown import Figure
+
+    return [Figure(path=f"figures/mixup-{run.pk}.svg", svg=b"<svg/>", run=run)]
+
+
+@pytest.mark.django_db
 def test_config_errors_follow_ui_language(member: Member) -> None:
     review = make_review(author=member)
     client = Client()

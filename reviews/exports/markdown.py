@@ -15,26 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from ..enums import Language, RunStatus, RunVerdict, Section
+from ..experiment_texts import run_verdict_reason
 from ..models import ExperimentRun, Review
-
-# Headings in the review's own language, not the reader's: the post is the author's text.
-RUNS_HEADING = {Language.KOREAN: "데모 실험", Language.ENGLISH: "Demo experiments"}
-VERDICT_LABELS = {
-    Language.KOREAN: {
-        RunVerdict.REPRODUCED: "재현됨",
-        RunVerdict.NOT_REPRODUCED: "재현되지 않음",
-        RunVerdict.INCONCLUSIVE: "판단 보류",
-    },
-    Language.ENGLISH: {
-        RunVerdict.REPRODUCED: "Reproduced",
-        RunVerdict.NOT_REPRODUCED: "Not reproduced",
-        RunVerdict.INCONCLUSIVE: "Inconclusive",
-    },
-}
 
 # Characters YAML (1.1, as PyYAML and Ruby's Psych read it) treats as line breaks, which a
 # JSON string leaves raw; escaped so a title holding one stays on its line.
@@ -120,7 +107,7 @@ def _section_text(text: str) -> str:
 
 def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
     """Front matter, the TL;DR, the non-empty sections, then the run figures if any."""
-    language = review.language if review.language in RUNS_HEADING else Language.ENGLISH
+    language = review.language if review.language in Language.values else Language.ENGLISH
     parts = [front_matter(review)]
     if review.tldr:
         tldr = " ".join(review.tldr.split())
@@ -130,18 +117,24 @@ def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
         if text:
             parts.append(f"## {section.heading(language)}\n\n{text}\n")
     if figures:
-        lines = [f"## {RUNS_HEADING[language]}\n"]
-        verdicts = VERDICT_LABELS[language]
+        parts.append(_runs_markdown(figures, language))
+    return "\n".join(parts)
+
+
+def _runs_markdown(figures: list[Figure], language: str) -> str:
+    # In the review's own language, not the reader's, as the section headings: the post is
+    # the author's text.
+    with translation.override(language):
+        lines = [f"## {_('Demo experiments')}\n"]
         for figure in figures:
             run = figure.run
             lines.append(f"![{run.experiment} #{run.pk}]({figure.path})\n")
-            verdict = verdicts.get(run.verdict, "")
-            reason = " ".join(run.verdict_reason.split())
+            verdict = RunVerdict(run.verdict).label if run.verdict in RunVerdict.values else ""
+            reason = " ".join(run_verdict_reason(run).split())
             line = " — ".join(p for p in (f"**{verdict}**" if verdict else "", reason) if p)
             if line:
                 lines.append(f"{line}\n")
-        parts.append("\n".join(lines))
-    return "\n".join(parts)
+    return "\n".join(lines)
 
 
 def bundles_figures(runs: Iterable[ExperimentRun]) -> bool:
