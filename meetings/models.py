@@ -197,3 +197,18 @@ class Assignment(models.Model):
             "count": self.papers_required,
             "list": self.reading_list.title,
         }
+
+
+class CalendarKey(models.Model):
+    """A member's private calendar address: a signature of (member, generation), so it can be
+    shown again; revoking bumps the generation and every older address stops working."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_key"
+    )
+    generation = models.PositiveIntegerField(default=1)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar key of {self.member}"

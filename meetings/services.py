@@ -21,12 +21,20 @@ from django.utils.translation import gettext as _
 
 from reviews.enums import ReadingStatus, ReviewStatus
 from reviews.markdown import render_markdown
-from reviews.models import Cohort, EntryStatus, Member, ReadingList, ReadingListEntry, Review
+from reviews.models import (
+    Cohort,
+    Comment,
+    EntryStatus,
+    Member,
+    ReadingList,
+    ReadingListEntry,
+    Review,
+)
 from reviews.validators import validate_markdown_size, validate_time_zone
 
 from . import rules
 from .enums import RsvpAnswer, SessionStatus, SwapStatus
-from .models import Assignment, Attendance, Session, SwapRequest, Unavailability
+from .models import Assignment, Attendance, CalendarKey, Session, SwapRequest, Unavailability
 from .rotation import NoRotation, Slot, rotation_plan
 
 MAX_SESSIONS_AT_ONCE = 52
@@ -577,17 +585,29 @@ def entry_statuses_follow_review(*, paper_id: int, author_id: int) -> None:
     """Reading status follows the author's review of the paper: published → reviewed, and
     back to reading when it is unpublished or deleted. Statuses the member set by hand to
     anything but "reviewed" are left alone while there is no published review."""
-    entries = ReadingListEntry.objects.filter(
-        paper_id=paper_id, reading_list__cohort__memberships__member_id=author_id
-    ).values_list("pk", flat=True)
+    entries = list(
+        ReadingListEntry.objects.filter(
+            paper_id=paper_id, reading_list__cohort__memberships__member_id=author_id
+        ).values_list("pk", flat=True)
+    )
     published = Review.objects.filter(
         paper_id=paper_id, author_id=author_id, status=ReviewStatus.PUBLISHED
     ).exists()
     if published:
-        for entry_id in entries:
-            EntryStatus.objects.update_or_create(
-                entry_id=entry_id, member_id=author_id, defaults={"status": ReadingStatus.REVIEWED}
-            )
+        # Only rows that change are written, so a status's updated_at keeps its meaning.
+        now = timezone.now()
+        statuses = EntryStatus.objects.filter(entry_id__in=entries, member_id=author_id)
+        statuses.exclude(status=ReadingStatus.REVIEWED).update(
+            status=ReadingStatus.REVIEWED, updated_at=now
+        )
+        have = set(statuses.values_list("entry_id", flat=True))
+        EntryStatus.objects.bulk_create(
+            [
+                EntryStatus(entry_id=e, member_id=author_id, status=ReadingStatus.REVIEWED)
+                for e in entries
+                if e not in have
+            ]
+        )
     else:
         EntryStatus.objects.filter(
             entry__paper_id=paper_id, member_id=author_id, status=ReadingStatus.REVIEWED
@@ -605,3 +625,44 @@ def entry_statuses_follow_paper(*, paper_id: int) -> None:
     )
     for author_id in sorted(authors):
         entry_statuses_follow_review(paper_id=paper_id, author_id=author_id)
+
+
+@transaction.atomic
+def calendar_key_create(*, member: Member) -> CalendarKey:
+    """Give the member a private calendar address, or a new one (the old one stops working)."""
+    key, created = CalendarKey.objects.select_for_update().get_or_create(member=member)
+    if not created:
+        key.generation += 1
+        key.active = True
+        key.save(update_fields=["generation", "active", "created_at"])
+    return key
+
+
+def calendar_key_revoke(*, member: Member) -> None:
+    CalendarKey.objects.filter(member=member).update(active=False, generation=F("generation") + 1)
+
+
+@transaction.atomic
+def comment_mark_question(*, comment: Comment, by: Member, question: bool) -> Comment:
+    """Its author (or an organizer) marks a comment as a question for the session, or not."""
+    if by.pk != comment.author_id and not by.is_staff:
+        raise PermissionDenied(_("Only the comment's author can mark it as a question."))
+    comment.is_question = question
+    if not question:
+        comment.resolved_at = None
+    comment.save(update_fields=["is_question", "resolved_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_resolve(*, comment: Comment, by: Member, resolved: bool = True) -> Comment:
+    """The asker, the review's author or an organizer marks a question resolved (or reopens it)."""
+    if by.pk not in (comment.author_id, comment.review.author_id) and not by.is_staff:
+        raise PermissionDenied(
+            _("Only the asker, the review's author or an organizer can resolve a question.")
+        )
+    if not comment.is_question:
+        raise ValidationError({"comment": [_("This comment is not a question.")]})
+    comment.resolved_at = timezone.now() if resolved else None
+    comment.save(update_fields=["resolved_at"])
+    return comment

@@ -16,7 +16,7 @@ from .enums import Language, ReadingStatus, Section
 from .experiment_texts import translate_lazy
 from .models import Member
 from .services import ReviewContent
-from .validators import validate_markdown_size
+from .validators import time_zone_names, validate_markdown_size
 
 if TYPE_CHECKING:
     from .experiments import Experiment
@@ -101,10 +101,21 @@ class ReadingListFilterForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=lambda: [(name, name) for name in sorted(time_zone_names())],
+        help_text=_("Session times are shown in this time zone."),
+    )
+
     class Meta:
         model = Member
-        fields = ["display_name", "bio", "preferred_language"]
+        fields = ["display_name", "bio", "preferred_language", "time_zone"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_time_zone(self) -> str:
+        # A form without the field (an older page, a script) keeps the member's zone.
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
 
 
 class InviteAcceptForm(UserCreationForm):

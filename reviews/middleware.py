@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -50,6 +51,26 @@ class PreferredLanguageMiddleware:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class MemberTimeZoneMiddleware:
+    """Show times in a signed-in member's own time zone (the site's for everyone else)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.time_zone != settings.TIME_ZONE:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                pass
+        try:
+            return self.get_response(request)
+        finally:
+            # The zone belongs to this request, not to the thread that serves the next one.
+            timezone.deactivate()
 
 
 class MembersOnlyMiddleware:

@@ -53,7 +53,7 @@ def validate_markdown_size(value: str) -> None:
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in _time_zone_names():
+    if value not in time_zone_names():
         raise ValidationError(
             _("“%(value)s” is not a time zone (like Asia/Seoul or Europe/Berlin)."),
             code="invalid_time_zone",
@@ -62,5 +62,5 @@ def validate_time_zone(value: str) -> None:
 
 
 @functools.cache
-def _time_zone_names() -> frozenset[str]:
+def time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())

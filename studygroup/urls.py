@@ -8,7 +8,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("meetings.api.urls")),
     path("api/", include("reviews.api.urls")),
     path("files/", include("filestore.urls")),
     path("", include("reviews.urls")),
+    path("", include("meetings.urls")),
 ]

@@ -388,13 +388,20 @@ def bookmark_toggle(*, member: Member, paper: Paper) -> bool:
 
 
 def member_update_profile(
-    *, member: Member, display_name: str, bio: str, preferred_language: str
+    *,
+    member: Member,
+    display_name: str,
+    bio: str,
+    preferred_language: str,
+    time_zone: str | None = None,
 ) -> Member:
     member.display_name = display_name
     member.bio = bio
     member.preferred_language = preferred_language
+    if time_zone is not None:
+        member.time_zone = time_zone
     member.full_clean(exclude=["password"])
-    member.save(update_fields=["display_name", "bio", "preferred_language"])
+    member.save(update_fields=["display_name", "bio", "preferred_language", "time_zone"])
     return member
 
 

@@ -35,6 +35,8 @@ PUBLIC_PREFIXES = (
     "/api/entries/",
     "/api/experiments/",
     "/api/runs/",
+    "/api/sessions/",
+    "/api/assignments/",
 )
 # A comment's earlier texts (its author's and organizers'), a review's working copy (its
 # author's): not for anonymous readers.
@@ -43,7 +45,12 @@ SELF_ONLY_PATHS = (
     "/api/comments/{id}/revisions/",
     "/api/reviews/{id}/working-copy/",
 )
-SELF_ONLY_PREFIXES = ("/api/tokens/", "/api/bookmarks/", "/api/reading-status/")
+SELF_ONLY_PREFIXES = (
+    "/api/tokens/",
+    "/api/bookmarks/",
+    "/api/reading-status/",
+    "/api/swaps/",
+)
 
 
 def _generate() -> dict[str, Any]:
