@@ -7,9 +7,10 @@ from typing import Any
 from django.dispatch import receiver
 
 from reviews import signals
-from reviews.models import Review
+from reviews.models import Cohort, Review
 
 from . import services
+from .demo import season_load
 
 
 @receiver(signals.review_changed)
@@ -26,3 +27,8 @@ def on_review_changed(*, review_id: int, paper_id: int, **kwargs: Any) -> None:
 def on_paper_changed(*, paper_id: int, deep: bool = False, **kwargs: Any) -> None:
     if deep:
         services.entry_statuses_follow_paper(paper_id=paper_id)
+
+
+@receiver(signals.demo_loaded)
+def on_demo_loaded(*, cohort_id: int, **kwargs: Any) -> None:
+    season_load(cohort=Cohort.objects.get(pk=cohort_id))

@@ -16,3 +16,5 @@ review_changed = Signal()
 comment_changed = Signal()
 # member_id: written in bulk (a member's save() sends post_save, which search also follows)
 member_changed = Signal()
+# cohort_id: `loaddemo` made (or found) the demo group; other apps add their demo data
+demo_loaded = Signal()

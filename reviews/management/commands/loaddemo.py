@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from reviews import demo_data, services
+from reviews import demo_data, services, signals
 from reviews.enums import CohortRole, ReviewStatus
 from reviews.models import (
     Bookmark,
@@ -59,6 +59,7 @@ class Command(BaseCommand):
             EntryStatus.objects.get_or_create(
                 member=members[username], entry=entries[number], defaults={"status": status}
             )
+        signals.demo_loaded.send(sender=Cohort, cohort_id=cohort.pk)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for row in demo_data.MEMBERS:
             role = "organizer" if row["is_staff"] else "member"
