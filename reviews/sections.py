@@ -3,7 +3,8 @@
 Everything else derives from here: the editor form and page, the API serializers, the Markdown
 export, the feeds, the review page, the compare view, search and the comment anchors.
 A fifth section is a line in ``Section`` and in ``HELP_TEXTS``, a migration adding its columns
-(``<key>`` and ``<key>_html`` on Review, ``<key>`` on ReviewRevision) and its translations.
+(``<key>`` and ``<key>_html`` on Review and on ReviewRevision, ``<key>`` on ReviewWorkingCopy)
+and its translations. Migrations keep their own list of the keys, as migrations must.
 """
 
 from __future__ import annotations
