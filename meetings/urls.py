@@ -24,6 +24,7 @@ urlpatterns = [
     path("sessions/<int:pk>/swap/", views.swap_create, name="swap_create"),
     path("sessions/<int:pk>/attendance/", views.attendance_take, name="attendance_take"),
     path("swaps/<int:pk>/", views.swap_answer, name="swap_answer"),
+    path("reviews/<int:pk>/slides.md", views.review_slides_download, name="review_slides"),
     path("comments/<int:pk>/question/", views.comment_question, name="comment_question"),
     path("comments/<int:pk>/resolve/", views.comment_resolve, name="comment_resolve"),
     path("account/calendar/", views.calendar_key_create, name="calendar_key_create"),

@@ -29,6 +29,7 @@ from .sessions import (
     swap_answer,
     swap_create,
 )
+from .slides import review_slides_download
 
 __all__ = [
     "assignment_create",
@@ -42,6 +43,7 @@ __all__ = [
     "plan",
     "private_calendar",
     "private_cohort_calendar",
+    "review_slides_download",
     "rotation_assign",
     "session_detail",
     "session_edit",
