@@ -50,6 +50,7 @@ from markdown.util import AtomicString
 from pygments.token import STANDARD_TYPES
 
 from reviews import markdown_linear
+from reviews.images import IMAGE_SRC_RE
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -166,8 +167,11 @@ def _main_attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return value if value.startswith(required) else None
     if tag == "img" and attr == "src":
         # nh3 already blocks bad schemes; images additionally must not be relative so that a
-        # review cannot make every reader's browser GET an endpoint of this site.
+        # review cannot make every reader's browser GET an endpoint of this site, except the
+        # review images this site stores (reviews.images), which is what they are for.
         lowered = value.strip().lower()
+        if IMAGE_SRC_RE.fullmatch(value):
+            return value
         return value if lowered.startswith(("http://", "https://")) else None
     return value
 

@@ -33,6 +33,8 @@ urlpatterns = [
         name="paper_complete_authors",
     ),
     path("papers/<int:pk>/review/", views.review_edit, name="review_edit"),
+    path("papers/<int:pk>/review/images/", views.review_image_create, name="review_image_create"),
+    path("images/<path:name>", views.review_image, name="review_image"),
     path("preview/", views.review_preview, name="review_preview"),
     path("reviews/import/feed/", views.feed_import_page, name="feed_import"),
     path("reviews/import/inbox/", views.import_inbox, name="import_inbox"),

@@ -158,7 +158,7 @@ def test_item_to_review_hugo_fills_four_sections_with_math_code_table_image() ->
     )
     assert draft.sections["results"] == (
         "| Model | BLEU |\n| --- | --- |\n| Transformer | 28.8 |\n| PBT Transformer | 29.0 |\n\n"
-        "[PBT 학습 곡선](https://kim.example.com/images/pbt-curve.png)"
+        "![PBT 학습 곡선](https://kim.example.com/images/pbt-curve.png)"
     )
     assert draft.sections["thoughts"] == (
         "간단하지만 강력합니다. $$\\mathbb{E}[R] = \\int p(x) r(x)\\, dx$$"
@@ -192,7 +192,7 @@ def test_item_to_review_velog_katex_becomes_dollar_math() -> None:
         "$$PE_{(pos, 2i)} = \\sin(pos / 10000^{2i/d})$$\n\n```python\n"
     )
     assert draft.sections["results"].startswith(
-        "[image](https://velog.velcdn.com/images/lee/post/abc/image.png)"
+        "![](https://velog.velcdn.com/images/lee/post/abc/image.png)"
     )
     assert draft.sections["thoughts"] == "지금 봐도 **놀라운** 논문."
 
@@ -388,7 +388,9 @@ def test_import_feed_command_fetches_a_url(member, recorded_feed_server) -> None
     out = StringIO()
     call_command("import_feed", "https://park.tistory.com/rss", "--member", "member", stdout=out)
     assert "reviews 1, inbox 0, left out 0" in out.getvalue()
-    assert len(recorded_feed_server) == 1
+    # The feed, then the post's image (which the recording does not hold: it stays a link).
+    assert [r.url.path for r in recorded_feed_server] == ["/rss", "/dn/xyz/img.png"]
+    assert "img.png is left as a link: blog.kakaocdn.net answered HTTP 404" in out.getvalue()
     with pytest.raises(CommandError, match="HTTP 404"):
         call_command("import_feed", "https://park.tistory.com/missing", "--member", "member")
 
@@ -491,7 +493,8 @@ def test_feed_import_page_previews_a_url(member, recorded_feed_server) -> None:
     assert "Adam: A Method for Stochastic Optimization" in response.content.decode()
     client.post(reverse("feed_import"), {"import": "1"})
     assert Review.objects.get().source_url == "https://park.tistory.com/12"
-    assert len(recorded_feed_server) == 1  # imported what was previewed, not fetched again
+    # Imported what was previewed, not fetched again; then the post's image.
+    assert [r.url.path for r in recorded_feed_server] == ["/rss", "/dn/xyz/img.png"]
 
 
 # --- pasted rich text ----------------------------------------------------------------------

@@ -43,6 +43,8 @@ def arxiv(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     asked: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["host"] != "export.arxiv.org":
+            return httpx.Response(404)  # the posts' images: not recorded, they stay links
         asked.append(request.url.params["id_list"])
         return arxiv_api(request)
 

@@ -126,6 +126,11 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
     # A paper whose only review is a draft is public; the draft is not listed on it.
     ("paper_detail", "GET", "draft"): (200, 200, 200, 200, 200),
     ("paper_compare", "GET", "published"): (200, 200, 200, 200, 200),
+    # The editor's image upload: any member, for the review they write of the paper; without
+    # a file it is a 400. A stored image's address is unguessable; an unknown one is 404.
+    ("review_image_create", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
+    ("review_image_create", "POST", "published"): (LOGIN, 400, 400, 400, LOGIN),
+    ("review_image", "GET", "-"): (404, 404, 404, 404, 404),
     ("paper_complete_authors", "GET", "published"): (LOGIN, 405, 405, 405, LOGIN),
     # Tests are offline: arXiv cannot be reached, and the paper page says so.
     ("paper_complete_authors", "POST", "published"): (
@@ -404,6 +409,8 @@ def url_for(route: str, target: str, world: World) -> str:
         "paper_compare": [paper.pk],
         "bookmark": [paper.pk],
         "paper_complete_authors": [paper.pk],
+        "review_image_create": [paper.pk],
+        "review_image": [f"1/import/{'A' * 22}.png"],
         "review_edit": [paper.pk],
         "review_detail": [review.pk],
         "review_history": [review.pk],

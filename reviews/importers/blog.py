@@ -174,7 +174,8 @@ def _entry_html(entry: Any) -> str:
 
 def item_to_review(item: FeedItem) -> ReviewDraft:
     """Turn a post into a draft: parts at its headings, the paper from its links."""
-    markdown = html_to_markdown(item.content_html, base_url=item.link)
+    # Images stay images: the import fetches and stores them (services.images).
+    markdown = html_to_markdown(item.content_html, base_url=item.link, images=True)
     preamble, parts = split_post(markdown)
     problems = []
     if not markdown.strip():

@@ -13,6 +13,9 @@ only a faithful, readable conversion:
   velog and Tistory put on the clipboard) become hard breaks, and blank lines paragraphs;
 - bare URLs become ``<url>`` autolinks, unescaped (markdownify would write ``a\\_b``);
 - images become plain links (``[alt](src)``): the app does not hotlink other sites' images.
+  With ``images=True`` they are written as images (``![alt](src)``) for the caller to fetch
+  and store here (``services.images.review_images_import``), which turns the ones it cannot
+  keep back into links.
 """
 
 from __future__ import annotations
@@ -59,8 +62,11 @@ _KEEPS_NEWLINES = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces"})
 _NEWLINES_RE = re.compile(r"[ \t]*\r?\n[ \t\r\n]*")
 
 
-def html_to_markdown(html: str, *, base_url: str = "") -> str:
-    """Convert an HTML fragment or page to Markdown; relative links resolve against base_url."""
+def html_to_markdown(html: str, *, base_url: str = "", images: bool = False) -> str:
+    """Convert an HTML fragment or page to Markdown; relative links resolve against base_url.
+
+    ``images``: write http(s) images as ``![alt](src)`` instead of links.
+    """
     if not html or not html.strip():
         return ""
     soup = BeautifulSoup(html, "html.parser")
@@ -74,7 +80,7 @@ def html_to_markdown(html: str, *, base_url: str = "") -> str:
     _protect_text_math(soup, formulas)
     _protect_bare_urls(soup, formulas)
     _keep_line_breaks(soup, formulas)
-    markdown = _Converter(base_url=base_url).convert_soup(soup)
+    markdown = _Converter(base_url=base_url, images=images).convert_soup(soup)
     markdown = formulas.restore(markdown)
     # Google Docs and Notion fill their HTML with no-break spaces; in Markdown they only hurt.
     markdown = markdown.replace("\xa0", " ")
@@ -310,7 +316,7 @@ def _code_language(pre: Tag) -> str:
 class _Converter(MarkdownConverter):
     """markdownify with the choices reviews need (see the module docstring)."""
 
-    def __init__(self, *, base_url: str) -> None:
+    def __init__(self, *, base_url: str, images: bool = False) -> None:
         super().__init__(
             heading_style=ATX,
             bullets="-",
@@ -320,6 +326,7 @@ class _Converter(MarkdownConverter):
             sup_symbol="<sup>",
         )
         self.base_url = base_url
+        self.images = images
 
     def _absolute(self, url: str) -> str:
         url = url.strip()
@@ -343,7 +350,10 @@ class _Converter(MarkdownConverter):
         src = self._absolute(str(el.get("src") or el.get("data-src") or ""))
         if urlsplit(src).scheme.lower() not in ("http", "https"):
             return alt  # data: images (pastes) are far too large for a review
-        return f"[{alt or 'image'}]({src.replace(' ', '%20')})"
+        src = src.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        if self.images:
+            return f"![{alt}]({src})"
+        return f"[{alt or 'image'}]({src})"
 
     def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         src = self._absolute(str(el.get("src") or ""))

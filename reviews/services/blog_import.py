@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..enums import Section
+from ..images import folder_for
 from ..importers.base import MAX_IMPORT_BYTES, PaperData, normalize_title
 from ..importers.blog import FeedItem, ReviewDraft, assemble_sections, item_to_review, paper_signals
 from ..importers.fetch import FetchError
 from ..models import ImportedPost, Member, Paper, Review, Tag
 from . import ReviewContent, review_create, tag_slug
+from .images import Fetcher, ImageImport, review_images_discard, review_images_import
 from .papers import PaperIndex, name_tier, paper_write, title_names
 
 # A post's title and an arXiv record's title agree above this similarity (normalised).
@@ -90,6 +92,8 @@ class PostOutcome:
     new_paper: bool = False
     review: Review | None = None
     inbox: ImportedPost | None = None
+    images_stored: int = 0
+    image_problems: list[str] = field(default_factory=list)  # images left as links, and why
 
     @property
     def draft(self) -> ReviewDraft:
@@ -270,14 +274,24 @@ def default_choices(plans: list[PostPlan]) -> dict[str, PostChoice]:
 
 
 def feed_import(
-    *, plans: list[PostPlan], member: Member, choices: dict[str, PostChoice] | None = None
+    *,
+    plans: list[PostPlan],
+    member: Member,
+    choices: dict[str, PostChoice] | None = None,
+    image_fetcher: Fetcher | None = None,
 ) -> FeedImportReport:
     """Save each post as the member chose (the proposal where they did not), one transaction.
 
     Each post is saved in its own savepoint: a post that cannot be saved is left out with the
-    reason, and the others still go in.
+    reason, and the others still go in. The posts' images are fetched and stored first,
+    outside the transaction, so that a slow image host never holds the database.
     """
     choices = {**default_choices(plans), **(choices or {})}
+    images = {
+        plan.guid: _import_images(plan, choices[plan.guid], member, image_fetcher)
+        for plan in plans
+        if not plan.blocked and choices[plan.guid].action != Action.SKIP
+    }
     report = FeedImportReport()
     now = timezone.now()
     with transaction.atomic():
@@ -286,8 +300,24 @@ def feed_import(
             if plan.blocked:
                 report.outcomes.append(PostOutcome(plan, Action.SKIP, plan.reason))
                 continue
-            report.outcomes.append(_save(plan, choice, member, now))
+            outcome = _save(plan, choice, member, now, images.get(plan.guid))
+            if plan.guid in images:
+                if outcome.action == Action.SKIP:
+                    review_images_discard(images[plan.guid].stored)
+                else:
+                    outcome.images_stored = len(images[plan.guid].stored)
+                    outcome.image_problems = images[plan.guid].problems
+            report.outcomes.append(outcome)
     return report
+
+
+def _import_images(
+    plan: PostPlan, choice: PostChoice, member: Member, fetcher: Fetcher | None
+) -> ImageImport:
+    folder = folder_for(choice.paper.pk if choice.paper is not None else None)
+    return review_images_import(
+        _sections(plan, choice), member=member, folder=folder, fetcher=fetcher
+    )
 
 
 def _sections(plan: PostPlan, choice: PostChoice) -> dict[str, str]:
@@ -296,12 +326,14 @@ def _sections(plan: PostPlan, choice: PostChoice) -> dict[str, str]:
     return assemble_sections(draft.preamble, draft.parts, mapping)
 
 
-def _save(plan: PostPlan, choice: PostChoice, member: Member, now: object) -> PostOutcome:
+def _save(
+    plan: PostPlan, choice: PostChoice, member: Member, now: object, images: ImageImport | None
+) -> PostOutcome:
     item = plan.draft.item
     if choice.action == Action.SKIP:
         reason = plan.reason if plan.action == Action.SKIP else _("Left out by you.")
         return PostOutcome(plan, Action.SKIP, reason)
-    sections = _sections(plan, choice)
+    sections = images.sections if images is not None else _sections(plan, choice)
     try:
         with transaction.atomic():
             if choice.action == Action.INBOX:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..arxiv_ids import parse_arxiv_id
 from ..enums import Section
+from ..images import IMPORT_FOLDER
 from ..importers.base import MAX_IMPORT_BYTES, ImportRefused, PaperData
 from ..importers.blog import FeedItem, parse_feed
 from ..importers.fetch import FetchError
@@ -34,6 +35,7 @@ from ..services.blog_import import (
     feed_import,
     feed_preview,
 )
+from ..services.images import images_as_links, review_images_import
 from ..services.papers import PaperIndex
 
 # The previewed feed waits here until the member presses Import, so that what is imported
@@ -235,11 +237,15 @@ def _row(n: int, plan: PostPlan, posted: Any, error: str) -> dict[str, Any]:
             "heading": part.heading,
             "guess": (posted.get(f"section-{n}-{j}") if posted is not None else None)
             or part.guess.value,
-            "html": render_markdown(part.body, id_prefix=f"feed{n}-{j}-"),
+            "html": render_markdown(images_as_links(part.body), id_prefix=f"feed{n}-{j}-"),
         }
         for j, part in enumerate(draft.parts)
     ]
-    preamble = render_markdown(draft.preamble, id_prefix=f"feed{n}-p-") if draft.preamble else ""
+    preamble = (
+        render_markdown(images_as_links(draft.preamble), id_prefix=f"feed{n}-p-")
+        if draft.preamble
+        else ""
+    )
     return {
         "n": n,
         "plan": plan,
@@ -311,5 +317,7 @@ def markdown_from_html(request: HttpRequest) -> HttpResponse:
             status=413,
             content_type="text/plain; charset=utf-8",
         )
-    markdown = html_to_markdown(html.replace("\x00", ""))
-    return HttpResponse(markdown, content_type="text/plain; charset=utf-8")
+    markdown = html_to_markdown(html.replace("\x00", ""), images=True)
+    # The paste's images are fetched and stored here; one that cannot be stays a link.
+    images = review_images_import({"text": markdown}, member=request.user, folder=IMPORT_FOLDER)
+    return HttpResponse(images.sections["text"], content_type="text/plain; charset=utf-8")

@@ -54,6 +54,9 @@
     if (!data || !area.matches || !area.matches("textarea.editor-text")) {
       return;
     }
+    if (event.defaultPrevented) {
+      return; // an image paste, uploaded by the handler below
+    }
     var html = data.getData("text/html");
     if (!html || !RICH.test(html)) {
       return;
@@ -81,6 +84,146 @@
           insert(area, plain, start, end);
         }
       );
+  });
+})();
+
+// ---- Images pasted or dropped into the review editor (issue 12) ---------------------------
+// Each image is uploaded to the form's data-image-upload address (same limits as imports);
+// the address of the stored image comes back and "![](url)" goes in at the cursor. A refused
+// image leaves the text as it was, and the server's reason shows under the text box.
+// Registered before the rich-text paste above runs (capture), so a copied image that also
+// brings HTML is uploaded, not converted.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function editorOf(target) {
+    var area = target && target.closest ? target.closest("textarea.editor-text") : null;
+    return area && area.form && area.form.getAttribute("data-image-upload") ? area : null;
+  }
+
+  function imagesOf(transfer) {
+    return Array.prototype.filter.call((transfer && transfer.files) || [], function (file) {
+      return /^image\//.test(file.type);
+    });
+  }
+
+  function say(area, message) {
+    var note = area.parentNode.querySelector(".editor-upload-error");
+    if (!message) {
+      if (note) {
+        note.remove();
+      }
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error editor-upload-error";
+      note.setAttribute("role", "alert");
+      area.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;
+  }
+
+  function insert(area, text, start, end) {
+    area.focus();
+    area.setSelectionRange(start, end);
+    if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+      area.setRangeText(text, start, end, "end");
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function uploadOne(area, file) {
+    var body = new FormData();
+    body.append("image", file, file.name || "image");
+    return fetch(area.form.getAttribute("data-image-upload"), {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    }).then(
+      function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (answer) {
+            if (response.ok && answer.url) {
+              return answer.url;
+            }
+            say(area, answer.error || response.status + " " + response.statusText);
+            return "";
+          });
+      },
+      function () {
+        say(area, area.form.getAttribute("data-image-offline") || "");
+        return "";
+      }
+    );
+  }
+
+  function upload(area, files, start, end) {
+    var urls = [];
+    say(area, "");
+    // One at a time, in order: the images go in as they were pasted.
+    files
+      .reduce(function (chain, file) {
+        return chain.then(function () {
+          return uploadOne(area, file).then(function (url) {
+            if (url) {
+              urls.push("![](" + url + ")");
+            }
+          });
+        });
+      }, Promise.resolve())
+      .then(function () {
+        if (urls.length) {
+          insert(area, urls.join("\n"), start, end);
+        }
+      });
+  }
+
+  document.addEventListener(
+    "paste",
+    function (event) {
+      var area = editorOf(event.target);
+      var files = area ? imagesOf(event.clipboardData) : [];
+      if (!files.length) {
+        return;
+      }
+      event.preventDefault();
+      upload(area, files, area.selectionStart, area.selectionEnd);
+    },
+    true
+  );
+
+  document.addEventListener("dragover", function (event) {
+    if (editorOf(event.target) && event.dataTransfer && event.dataTransfer.types) {
+      if (Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+      }
+    }
+  });
+
+  document.addEventListener("drop", function (event) {
+    var area = editorOf(event.target);
+    var files = area ? imagesOf(event.dataTransfer) : [];
+    if (!files.length) {
+      return;
+    }
+    event.preventDefault();
+    // Dropped where the cursor is: browsers do not move it to the drop point for files.
+    upload(area, files, area.selectionStart, area.selectionEnd);
   });
 })();
 

@@ -28,7 +28,13 @@ VIT = "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scal
 def recorded_arxiv(monkeypatch: pytest.MonkeyPatch) -> None:
     # The live server runs in this process: arXiv is answered by tests/data/arxiv.
     monkeypatch.setattr(fetch_module, "resolve_host", lambda host, port: ["151.101.3.42"])
-    monkeypatch.setattr(fetch_module, "TRANSPORT", httpx.MockTransport(arxiv_api))
+    monkeypatch.setattr(fetch_module, "TRANSPORT", httpx.MockTransport(_arxiv_or_404))
+
+
+def _arxiv_or_404(request: httpx.Request) -> httpx.Response:
+    if request.headers["host"] != "export.arxiv.org":
+        return httpx.Response(404)  # the posts' images: not recorded, they stay links
+    return arxiv_api(request)
 
 
 def test_feed_import_preview_proposes_papers_maps_sections_and_confirms(

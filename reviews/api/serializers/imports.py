@@ -186,6 +186,11 @@ class FeedItemOutcomeSerializer(serializers.Serializer):
         child=serializers.CharField(), source="draft.sections", help_text="Markdown per section."
     )
     recognised = serializers.ListField(child=serializers.CharField(), source="draft.recognised")
+    images_stored = serializers.IntegerField(help_text="The post's images stored with it.")
+    image_problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Images left as links to where they were, each with the reason.",
+    )
 
 
 class FeedImportReportSerializer(serializers.Serializer):

@@ -47,6 +47,9 @@ class Command(BaseCommand):
         else:
             report = feed_import(plans=plans, member=author)
             outcomes = [(o.plan, o.action, o.reason, o.paper) for o in report.outcomes]
+            for outcome in report.outcomes:
+                for problem in outcome.image_problems:
+                    self.stdout.write(f"  {outcome.plan.draft.item.title}: {problem}")
         counts = {action: 0 for action in VERBS}
         for plan, action, reason, paper in outcomes:
             title = plan.draft.item.title or plan.guid
