@@ -96,17 +96,24 @@ def _planned_session(request: HttpRequest, pk: int) -> Session:
     return session
 
 
+def _auto_id(session: Session) -> str:
+    # Several rows' editors (and the schedule form) share the page: ids must not collide.
+    return f"id_session{session.pk}_%s"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The inline editor of one row; saved, it answers the row again (htmx) or the page."""
     session = _planned_session(request, pk)
     if request.method == "GET":
-        form = SessionForm(cohort=session.cohort, session=session)
+        form = SessionForm(cohort=session.cohort, session=session, auto_id=_auto_id(session))
         return render(
             request, "meetings/partials/session_form.html", {"session": session, "form": form}
         )
-    form = SessionForm(request.POST, cohort=session.cohort, session=session)
+    form = SessionForm(
+        request.POST, cohort=session.cohort, session=session, auto_id=_auto_id(session)
+    )
     if form.is_valid():
         try:
             services.session_update(
