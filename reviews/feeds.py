@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 
 from . import selectors
 from .enums import Section
+from .images import URL_PREFIX as IMAGE_URL_PREFIX
 from .models import FeedKey, Member, Review, Tag
 from .services import api_token_hash
 from .views.conditional import conditional_page
@@ -53,9 +54,14 @@ class ReviewFeed(Feed):
         feed = super().get_feed(obj, request)
         # Django makes item links absolute but not author links, and an Atom URI must be.
         domain = get_current_site(request).domain
+        # The review images this site stores are same-origin paths; a reader needs them whole.
+        images = add_domain(domain, IMAGE_URL_PREFIX, request.is_secure())
         for entry in feed.items:
             if entry.get("author_link"):
                 entry["author_link"] = add_domain(domain, entry["author_link"], request.is_secure())
+            entry["description"] = entry["description"].replace(
+                f'src="{IMAGE_URL_PREFIX}', f'src="{images}'
+            )
         return feed
 
     def item_title(self, item: Review) -> str:

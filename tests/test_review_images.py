@@ -24,7 +24,7 @@ from reviews.models import Review
 from reviews.services import images as image_services
 from reviews.services.blog_import import feed_import, feed_preview
 from reviews.services.images import review_image_store, review_images_import
-from tests.factories import PASSWORD, PaperFactory
+from tests.factories import PASSWORD, PaperFactory, make_review
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -289,3 +289,13 @@ def test_feed_import_preview_shows_images_as_links_and_fetches_nothing(member, w
     assert f'<a href="https://{BLOG}/fig.png"' in html
     assert "<img" not in html
     assert web == []
+
+
+def test_feeds_give_review_images_whole_addresses(member) -> None:
+    url = review_image_store(member=member, folder="import", data=PNG)
+    make_review(author=member, results=f"그림:\n\n![fig]({url})")
+    for name in ("feed_rss", "feed_atom"):
+        body = Client().get(reverse(name)).content.decode()
+        assert f'src="http://testserver{url}"' in body.replace("&quot;", '"').replace(
+            "&lt;", "<"
+        ).replace("&gt;", ">")
