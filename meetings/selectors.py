@@ -277,3 +277,20 @@ def upcoming_unavailable(*, member: Member) -> list[date]:
             "day", flat=True
         )
     )
+
+
+def session_my_comments(*, session: Session, user: Member | AnonymousUser) -> QuerySet[Comment]:
+    """The viewer's own comments on the session's reviews that are not questions yet."""
+    if not user.is_authenticated:
+        return Comment.objects.none()
+    papers = [e.paper_id for e in session.entries.all()]
+    return (
+        Comment.objects.filter(
+            author_id=user.pk,
+            is_question=False,
+            review__paper_id__in=papers,
+            review__status=ReviewStatus.PUBLISHED,
+        )
+        .select_related("review__paper", "review__author")
+        .order_by("created_at", "pk")
+    )

@@ -79,6 +79,7 @@ def _session_page(
         if is_member or rules.may_plan(user, session.cohort)
         else None,
         "questions": selectors.session_questions(session=session),
+        "my_comments": selectors.session_my_comments(session=session, user=user),
         "is_member": is_member,
         "is_presenter": is_presenter,
         "may_plan": rules.may_plan(user, session.cohort),

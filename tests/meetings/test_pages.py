@@ -263,3 +263,23 @@ def test_profile_saves_time_zone() -> None:
     assert alex.time_zone == "America/New_York"
     bad = client.post(reverse("profile_edit"), {**data, "time_zone": "Nowhere/Land"})
     assert bad.status_code == 400
+
+
+def test_session_page_marks_my_comment_as_a_question() -> None:
+    cohort, _boss, (alex, minji) = cohort_with(2)
+    entry = EntryFactory(reading_list=ReadingListFactory(cohort=cohort))
+    session = SessionFactory(cohort=cohort)
+    session.entries.add(entry)
+    review = make_review(paper=entry.paper, author=alex)
+    comment = make_comment(review=review, author=minji, body="Is the LR schedule cyclic?")
+    client = _client(minji)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "Mark as a question" in page
+    response = client.post(
+        reverse("meetings:comment_question", args=[comment.pk]),
+        {"question": "1", "next": session.get_absolute_url()},
+    )
+    assert response.url == session.get_absolute_url()
+    comment.refresh_from_db()
+    assert comment.is_question
+    assert _client(alex).get(session.get_absolute_url()).content.decode().count("cyclic") == 1
