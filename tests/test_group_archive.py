@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from io import StringIO
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from reviews import services
 from reviews.enums import RunStatus, RunVerdict
@@ -29,7 +31,9 @@ from reviews.models import (
     Tag,
 )
 from reviews.services.blog_import import feed_import, feed_preview
+from reviews.services.images import review_image_store
 from tests.factories import MemberFactory, PaperFactory, make_comment, make_review, paper_found_by
+from tests.test_review_images import PNG
 
 FIGURE = '<svg xmlns="http://www.w3.org/2000/svg"><text>정확도 $x^2$ &amp; loss</text></svg>'
 
@@ -70,6 +74,7 @@ def populate() -> None:
     organizer = Member.objects.get(username="organizer")
     Member.objects.filter(username="minji").update(run_limit=3, first_name="민지")
     review = Review.objects.filter(author=minji, status="published").first()
+    image_url = review_image_store(member=minji, folder=str(review.paper_id), data=PNG)
     services.review_save(
         review=review,
         by=minji,
@@ -78,7 +83,7 @@ def populate() -> None:
             language="ko",
             introduction="소개: 수식 $e^{i\\pi} + 1 = 0$ 과 코드 `x = 1`.",
             core_algorithm="$$\n\\nabla_\\theta L\n$$",
-            results="| a | b |\n| - | - |\n| 1 | 2 |",
+            results=f"| a | b |\n| - | - |\n| 1 | 2 |\n\n![곡선]({image_url})",
             thoughts='좋다 "quoted": yes',
         ),
         expected_version=review.version,
@@ -128,6 +133,11 @@ def test_archive_round_trip_is_byte_identical(tmp_path: Path) -> None:
     run = ExperimentRun.objects.get(status=RunStatus.SUCCEEDED)
     with run.figure.open("rb") as stored:
         assert stored.read().decode() == FIGURE
+    # The review's image moved under its name: the address in the text still serves it.
+    (image,) = data["review_images"]
+    review = Review.objects.get(results__contains=image["name"])
+    assert Client().get(f"/images/{image['name']}").content == PNG
+    assert f'src="/images/{image["name"]}"' in review.results_html
 
 
 @pytest.mark.django_db(transaction=True)
@@ -255,6 +265,27 @@ def test_import_group_bad_records_save_nothing_with_a_message_each(
     assert "members[1] bad name!: username:" in messages
     assert "members[2] good: this username appears twice" in messages
     assert Member.objects.count() == 0
+
+
+def test_import_group_bad_review_images_are_reported(db: None, tmp_path: Path) -> None:
+    good = "1/import/" + "A" * 22
+    data = archive(
+        review_images=[
+            {"name": "../../etc/passwd", "base64": ""},
+            {"name": f"{good}.png", "base64": "not base64!"},
+            {"name": f"{good}.gif", "base64": base64.b64encode(PNG).decode()},
+        ]
+    )
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"Nothing was imported: 3 problem"):
+        call_command("import_group", str(path), stdout=StringIO(), stderr=err)
+    messages = err.getvalue()
+    assert "review_images[0] ../../etc/passwd: not the name of a review image" in messages
+    assert f"review_images[1] {good}.png: its bytes are not base64" in messages
+    assert f"review_images[2] {good}.gif: not a gif image of at most 5 MB" in messages
+    assert default_storage.listdir("review-images") == ([], [])
 
 
 def test_import_group_unknown_reference_is_reported(db: None, tmp_path: Path) -> None:

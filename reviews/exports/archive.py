@@ -9,18 +9,24 @@ Left out on purpose: passwords (imported members get unusable ones and must be g
 one), API tokens and invites (secrets and one-off links), last logins, rendered HTML and
 search text (rebuilt on import by the same renderer as every other write), and runs still
 queued or running (they would never be picked up; the export reports them).
+
+Review images (``reviews.images``) travel under their own names, so the addresses in the
+reviews' text keep working.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import models
 
 from ..enums import RunStatus, Section
+from ..images import STORAGE_DIR as IMAGE_DIR
 from ..models import (
     Bookmark,
     Cohort,
@@ -88,7 +94,16 @@ RUN_FIELDS = (
     "attempts",
 )
 RUN_TIMES = ("created_at", "started_at", "heartbeat_at", "finished_at")
-SECTIONS = ("members", "tags", "cohorts", "papers", "reading_lists", "reviews", "bookmarks")
+SECTIONS = (
+    "members",
+    "tags",
+    "cohorts",
+    "papers",
+    "reading_lists",
+    "reviews",
+    "bookmarks",
+    "review_images",
+)
 
 
 def _when(value: datetime | None) -> str | None:
@@ -163,8 +178,34 @@ def group_export() -> ExportResult:
             ),
             key=lambda row: (row["member"], row["paper"]),
         ),
+        "review_images": _export_review_images(),
     }
     return ExportResult(data=data, active_runs_left_out=active)
+
+
+def _export_review_images() -> list[dict[str, str]]:
+    """Every stored review image: ``<member>/<folder>/<token>.<ext>`` and its bytes."""
+    rows = []
+    for name in sorted(_stored_files(IMAGE_DIR)):
+        try:
+            with default_storage.open(f"{IMAGE_DIR}/{name}", "rb") as stored:
+                data = stored.read()
+        except OSError:
+            continue  # a file lost since it was listed
+        rows.append({"name": name, "base64": base64.b64encode(data).decode("ascii")})
+    return rows
+
+
+def _stored_files(directory: str) -> list[str]:
+    """The names of the files under a storage directory, relative to it, at any depth."""
+    try:
+        directories, files = default_storage.listdir(directory)
+    except FileNotFoundError:  # a file system storage that never stored an image
+        return []
+    names = list(files)
+    for sub in directories:
+        names += [f"{sub}/{name}" for name in _stored_files(f"{directory}/{sub}")]
+    return names
 
 
 def _export_cohorts() -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ again by ``reviews.markdown``, never taken from the file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from django.db import DataError, IntegrityError, models, transaction
 
 from .. import services, signals
 from ..enums import RunStatus
+from ..images import MAX_IMAGE_BYTES, NAME_RE, sniff_image_type, storage_name
 from ..importers.base import ImportRefused, PaperData
 from ..markdown import render_markdown
 from ..models import (
@@ -187,6 +190,7 @@ class _Importer:
             self.import_reading_lists,
             self.import_reviews,
             self.import_bookmarks,
+            self.import_review_images,
         ]
         for step in steps:
             step()
@@ -417,6 +421,25 @@ class _Importer:
                 )
                 new.append(self.stamp(bookmark, created_at=_parse_when(row["created_at"])))
         Bookmark.objects.bulk_create(new)
+
+    def import_review_images(self) -> None:
+        seen: set[str] = set()
+        for i, row in enumerate(self.rows("review_images")):
+            with self.record(f"review_images[{i}] {row.get('name', '')!s}"):
+                name = row["name"]
+                match = NAME_RE.fullmatch(name) if isinstance(name, str) else None
+                if match is None:
+                    raise ValueError("not the name of a review image")
+                self.unique(seen, name, "this image")
+                try:
+                    data = base64.b64decode(row["base64"], validate=True)
+                except (binascii.Error, TypeError):
+                    raise ValueError("its bytes are not base64") from None
+                if len(data) > MAX_IMAGE_BYTES or sniff_image_type(data) != match["ext"]:
+                    limit = MAX_IMAGE_BYTES // 2**20
+                    raise ValueError(f"not a {match['ext']} image of at most {limit} MB")
+                saved = default_storage.save(storage_name(name), ContentFile(data))
+                self.written.append(saved)
 
     def restore_stamps(self) -> None:
         for model, pairs in self.stamps.items():
