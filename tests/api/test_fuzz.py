@@ -72,6 +72,8 @@ DEMO_IDS = {
     "bookmarks": len(demo_data.BOOKMARKS),
     "reading-status": len(demo_data.READING_STATUS),
     "tokens": 4,
+    "sessions": 12,
+    "assignments": 1,
 }
 SLUGS = [demo_data.COHORT["slug"], demo_data.READING_LIST["slug"]]
 USERNAMES = [row["username"] for row in demo_data.MEMBERS]
@@ -106,6 +108,20 @@ DB_DEPENDENT_WRITES = [
     "papers_arxiv_create",
     "papers_import_create",
     "reviews_import_feed_create",
+    # Meetings: overlaps, cohort membership, a session still upcoming, a swap still pending.
+    "sessions_create",
+    "sessions_update",
+    "sessions_partial_update",
+    "sessions_schedule_create",
+    "sessions_rotation_create",
+    "sessions_volunteer_create",
+    "sessions_withdraw_create",
+    "sessions_rsvp_create",
+    "sessions_attendance_create",
+    "swaps_create",
+    "swaps_accept_create",
+    "swaps_decline_create",
+    "assignments_create",
 ]
 # If-Match must carry the review's current ETag: any other string is 412, `*` is 428.
 IF_MATCH_WRITES = [
