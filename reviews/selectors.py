@@ -72,6 +72,7 @@ REVIEW_PAGE_FIELDS = (
 PAPER_PAGE_FIELDS = (
     "title",
     "authors",
+    "authors_incomplete",
     "year",
     "venue",
     "arxiv_id",
