@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -299,3 +300,16 @@ def test_feeds_give_review_images_whole_addresses(member) -> None:
         assert f'src="http://testserver{url}"' in body.replace("&quot;", '"').replace(
             "&lt;", "<"
         ).replace("&gt;", ">")
+
+
+def test_paste_says_which_images_it_left_as_links(member, web) -> None:
+    response = _client(member).post(
+        reverse("markdown_from_html"),
+        {"html": f'<p><img src="https://{BLOG}/logo.svg" alt="로고"></p>'},
+    )
+    assert response.content.decode() == f"[로고](https://{BLOG}/logo.svg)\n"
+    problems = json.loads(unquote(response["X-Image-Problems"]))
+    assert problems == [
+        f"The image https://{BLOG}/logo.svg is left as a link: "
+        "Only PNG, JPEG, GIF and WebP images are accepted."
+    ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import zlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -320,4 +322,8 @@ def markdown_from_html(request: HttpRequest) -> HttpResponse:
     markdown = html_to_markdown(html.replace("\x00", ""), images=True)
     # The paste's images are fetched and stored here; one that cannot be stays a link.
     images = review_images_import({"text": markdown}, member=request.user, folder=IMPORT_FOLDER)
-    return HttpResponse(images.sections["text"], content_type="text/plain; charset=utf-8")
+    response = HttpResponse(images.sections["text"], content_type="text/plain; charset=utf-8")
+    if images.problems:
+        # For the editor to show; percent-encoded JSON, as a header holds only ASCII.
+        response["X-Image-Problems"] = quote(json.dumps(images.problems, ensure_ascii=False))
+    return response

@@ -48,6 +48,32 @@
     }
   }
 
+  // The pasted images the server could not keep (left as links), said under the text box.
+  function showImageProblems(area, header) {
+    var old = area.parentNode.querySelector(".editor-paste-note");
+    if (old) {
+      old.remove();
+    }
+    var messages = [];
+    try {
+      messages = header ? JSON.parse(decodeURIComponent(header)) : [];
+    } catch (error) {
+      messages = [];
+    }
+    if (!messages.length) {
+      return;
+    }
+    var note = document.createElement("ul");
+    note.className = "field-error editor-paste-note";
+    note.setAttribute("role", "alert");
+    messages.forEach(function (message) {
+      var item = document.createElement("li");
+      item.textContent = message;
+      note.appendChild(item);
+    });
+    area.insertAdjacentElement("afterend", note);
+  }
+
   document.addEventListener("paste", function (event) {
     var area = event.target;
     var data = event.clipboardData;
@@ -66,6 +92,7 @@
     var start = area.selectionStart;
     var end = area.selectionEnd;
     var body = new FormData();
+    var problems = "";
     body.append("html", html);
     fetch(ENDPOINT, {
       method: "POST",
@@ -74,11 +101,13 @@
       headers: { "X-CSRFToken": csrfToken() },
     })
       .then(function (response) {
+        problems = response.headers.get("X-Image-Problems") || "";
         return response.ok ? response.text() : Promise.reject(response.status);
       })
       .then(
         function (markdown) {
           insert(area, markdown.replace(/\n+$/, ""), start, end);
+          showImageProblems(area, problems);
         },
         function () {
           insert(area, plain, start, end);

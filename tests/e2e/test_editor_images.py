@@ -41,6 +41,20 @@ GIVE_FILE = """
 """
 
 
+PASTE_HTML = """
+([selector, html]) => {
+  const area = document.querySelector(selector);
+  area.focus();
+  area.setSelectionRange(area.value.length, area.value.length);
+  const data = new DataTransfer();
+  data.setData("text/html", html);
+  data.setData("text/plain", "plain");
+  const init = { clipboardData: data, bubbles: true, cancelable: true };
+  return area.dispatchEvent(new ClipboardEvent("paste", init));
+}
+"""
+
+
 def test_editor_image_paste_and_drop_upload_and_show_in_preview(
     session: Session, page: Page, study: StudyData
 ) -> None:
@@ -72,6 +86,17 @@ def test_editor_image_paste_and_drop_upload_and_show_in_preview(
         "Only PNG, JPEG, GIF and WebP images are accepted."
     )
     expect(area).to_have_value(before)
+
+    # Rich text pasted with an image the server may not fetch: the image stays a link, and
+    # the editor says why.
+    before = area.input_value()
+    html = '<p>사설 주소 <img src="http://127.0.0.1/x.png" alt="x"></p>'
+    page.evaluate(PASTE_HTML, ["#id_results", html])
+    expect(area).to_have_value(before + "사설 주소 [x](http://127.0.0.1/x.png)")
+    expect(page.locator(".editor-paste-note")).to_contain_text(
+        "The image http://127.0.0.1/x.png is left as a link"
+    )
+    area.fill(before)
 
     # Published, the review page shows both images, from this site under its CSP.
     page.locator("#id_tldr").fill("그림이 있는 리뷰.")
