@@ -6,8 +6,10 @@ The web is answered by an httpx.MockTransport through the fetch guard's TRANSPOR
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from urllib.parse import unquote
 
 import httpx
@@ -313,3 +315,21 @@ def test_paste_says_which_images_it_left_as_links(member, web) -> None:
         f"The image https://{BLOG}/logo.svg is left as a link: "
         "Only PNG, JPEG, GIF and WebP images are accepted."
     ]
+
+
+def test_blog_download_bundles_the_reviews_images(member) -> None:
+    url = review_image_store(member=member, folder="import", data=PNG)
+    review = make_review(author=member, results=f"그림:\n\n![곡선]({url})")
+    client = _client(member)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "Markdown + figures, ZIP" in page
+    response = client.get(reverse("review_export", args=[review.pk]))
+    assert response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(response))) as bundle:
+        names = bundle.namelist()
+        (index,) = [n for n in names if n.endswith("/index.md")]
+        slug = index.removesuffix("/index.md")
+        image = f"images/{url.rsplit('/', 1)[1]}"
+        assert f"{slug}/{image}" in names
+        assert bundle.read(f"{slug}/{image}") == PNG
+        assert f"![곡선]({image})" in bundle.read(index).decode()

@@ -2,8 +2,9 @@
 
 The sections are the stored Markdown, unchanged, so ``$…$`` math reaches the blog as
 written; the blog's own math renderer (KaTeX or MathJax, switched on by ``math: true``)
-draws it. A review with finished demo runs becomes a Hugo page bundle: a ZIP holding
-``<slug>/index.md`` and ``<slug>/figures/<experiment>-<run id>.svg``.
+draws it. A review with finished demo runs or images stored here becomes a Hugo page
+bundle: a ZIP holding ``<slug>/index.md``, ``<slug>/figures/<experiment>-<run id>.svg`` and
+``<slug>/images/<name>``, which the text then points at.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.files.storage import default_storage
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..enums import Language, RunStatus, RunVerdict, Section
 from ..experiment_texts import run_verdict_reason
+from ..images import IMAGE_SRC_RE, storage_name
+from ..images import URL_PREFIX as IMAGE_URL_PREFIX
 from ..models import ExperimentRun, Review
 
 # Characters YAML (1.1, as PyYAML and Ruby's Psych read it) treats as line breaks, which a
@@ -105,8 +109,13 @@ def _section_text(text: str) -> str:
     return text.replace("\r\n", "\n").strip("\n")
 
 
-def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
-    """Front matter, the TL;DR, the non-empty sections, then the run figures if any."""
+def review_markdown(
+    review: Review, figures: list[Figure] = (), images: Mapping[str, str] | None = None
+) -> str:
+    """Front matter, the TL;DR, the non-empty sections, then the run figures if any.
+
+    ``images``: this site's image addresses -> their paths in the page bundle.
+    """
     language = review.language if review.language in Language.values else Language.ENGLISH
     parts = [front_matter(review)]
     if review.tldr:
@@ -114,6 +123,8 @@ def review_markdown(review: Review, figures: list[Figure] = ()) -> str:
         parts.append(f"> **TL;DR** {tldr}\n")
     for section in Section:
         text = _section_text(getattr(review, section.value))
+        for url, path in (images or {}).items():
+            text = text.replace(f"]({url})", f"]({path})")
         if text:
             parts.append(f"## {section.heading(language)}\n\n{text}\n")
     if figures:
@@ -137,12 +148,35 @@ def _runs_markdown(figures: list[Figure], language: str) -> str:
     return "\n".join(lines)
 
 
-def bundles_figures(runs: Iterable[ExperimentRun]) -> bool:
-    """Whether the blog download is a ZIP (a Hugo page bundle): a finished run has a figure.
+def bundles_figures(runs: Iterable[ExperimentRun], review: Review | None = None) -> bool:
+    """Whether the blog download is a ZIP (a Hugo page bundle): a finished run has a figure,
+    or the review shows images stored here (read from its rendered HTML, which a page has).
 
     The review page labels its download link with this, so the label names what comes.
     """
-    return any(run.status == RunStatus.SUCCEEDED and run.figure for run in runs)
+    if any(run.status == RunStatus.SUCCEEDED and run.figure for run in runs):
+        return True
+    marker = f'src="{IMAGE_URL_PREFIX}'
+    return review is not None and any(marker in getattr(review, s.html_field) for s in Section)
+
+
+def review_images(review: Review) -> dict[str, tuple[str, bytes]]:
+    """This site's images the review's text shows: address -> (path in the bundle, bytes).
+
+    A lost file is left out: its address stays in the text.
+    """
+    text = "\n".join(getattr(review, section.value) for section in Section)
+    found = {}
+    for match in IMAGE_SRC_RE.finditer(text):
+        url = match.group()
+        if url in found:
+            continue
+        try:
+            with default_storage.open(storage_name(url.removeprefix(IMAGE_URL_PREFIX))) as f:
+                found[url] = (f"images/{match['token']}.{match['ext']}", f.read())
+        except OSError:
+            continue
+    return found
 
 
 def run_figures(runs: Iterable[ExperimentRun]) -> list[Figure]:
@@ -163,7 +197,8 @@ def run_figures(runs: Iterable[ExperimentRun]) -> list[Figure]:
 
 
 def review_download(review: Review) -> Download:
-    """``<slug>.md``, or ``<slug>.zip`` (a Hugo page bundle) when a finished run has a figure."""
+    """``<slug>.md``, or ``<slug>.zip`` (a Hugo page bundle) with the run figures and the
+    review's images stored here, when it has any."""
     slug = post_slug(review)
     runs = list(
         review.runs.filter(status=RunStatus.SUCCEEDED)
@@ -172,8 +207,9 @@ def review_download(review: Review) -> Download:
         .order_by("created_at", "pk")
     )
     figures = run_figures(runs)
-    text = review_markdown(review, figures)
-    if not bundles_figures(runs):
+    images = review_images(review)
+    text = review_markdown(review, figures, {url: path for url, (path, _data) in images.items()})
+    if not bundles_figures(runs) and not images:
         return Download(f"{slug}.md", "text/markdown; charset=utf-8", text.encode())
     buffer = io.BytesIO()
     stamp = timezone.localtime(post_date(review)).timetuple()[:6]
@@ -185,4 +221,6 @@ def review_download(review: Review) -> Download:
         for figure in figures:
             info = zipfile.ZipInfo(f"{slug}/{figure.path}", stamp)
             bundle.writestr(info, figure.svg, zipfile.ZIP_DEFLATED)
+        for path, data in sorted(images.values()):
+            bundle.writestr(zipfile.ZipInfo(f"{slug}/{path}", stamp), data, zipfile.ZIP_STORED)
     return Download(f"{slug}.zip", "application/zip", buffer.getvalue())

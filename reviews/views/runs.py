@@ -41,8 +41,9 @@ def review_runs_context(
         run.demo = _demo(run.experiment)
     if form is None and can_launch(request.user):
         form = run_form(arxiv_id=review.paper.arxiv_id)
-    # The blog download becomes a ZIP once a run has a figure; its link says which.
-    return {"runs": runs, "run_form": form, "blog_bundle": bundles_figures(runs)}
+    # The blog download becomes a ZIP once a run has a figure or the review an image stored
+    # here; its link says which.
+    return {"runs": runs, "run_form": form, "blog_bundle": bundles_figures(runs, review)}
 
 
 def _demo(slug: str) -> experiments.Experiment | None:
