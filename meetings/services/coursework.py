@@ -117,7 +117,7 @@ def comment_mark_question(*, comment: Comment, by: Member, question: bool) -> Co
     comment.is_question = question
     if not question:
         comment.resolved_at = None
-    comment.save(update_fields=["is_question", "resolved_at"])
+    comment.save(update_fields=["is_question", "resolved_at", "updated_at"])
     return comment
 
 
@@ -131,5 +131,5 @@ def comment_resolve(*, comment: Comment, by: Member, resolved: bool = True) -> C
     if not comment.is_question:
         raise ValidationError({"comment": [_("This comment is not a question.")]})
     comment.resolved_at = timezone.now() if resolved else None
-    comment.save(update_fields=["resolved_at"])
+    comment.save(update_fields=["resolved_at", "updated_at"])
     return comment

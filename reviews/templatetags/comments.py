@@ -60,6 +60,13 @@ class _CommentWriter:
         self.edit_label = _("Edit")
         self.edited_label = _("edited")
         self.edited_title = _("See the earlier versions")
+        # Marked for the group's next session (meetings); resolved once it was answered.
+        self.question_badge = format_html(
+            ' · <span class="badge question">{}</span>', _("Question")
+        )
+        self.resolved_badge = format_html(
+            ' · <span class="badge question resolved">{}</span>', _("Resolved question")
+        )
 
     def many(self, comments: list[Comment]) -> SafeString:
         return mark_safe("".join(self.comment(c) for c in comments))  # noqa: S308
@@ -95,10 +102,15 @@ class _CommentWriter:
             comment.created_iso,
             comment.created_text,
             self.edited(comment),
-            section,
+            format_html("{}{}", section, self.question(comment)),
             mark_safe(comment.body_html),  # noqa: S308  (sanitized when it was rendered)
             self.actions(comment),
         )
+
+    def question(self, comment: Comment) -> SafeString | str:
+        if not comment.is_question:
+            return ""
+        return self.resolved_badge if comment.resolved_at else self.question_badge
 
     def _url(self, template: str, comment: Comment) -> str:
         return template.replace("/0/", f"/{comment.pk}/")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings.models import Assignment, Attendance, Session, SwapRequest
-from reviews.models import Member
+from reviews.models import Comment, Member
 from tests.factories import PASSWORD, EntryFactory, ReadingListFactory, make_comment, make_review
 from tests.meetings.factories import SessionFactory, cohort_with, next_week_at
 
@@ -283,3 +283,15 @@ def test_session_page_marks_my_comment_as_a_question() -> None:
     comment.refresh_from_db()
     assert comment.is_question
     assert _client(alex).get(session.get_absolute_url()).content.decode().count("cyclic") == 1
+
+
+def test_review_page_badges_questions() -> None:
+    cohort, _boss, (alex, minji) = cohort_with(2)
+    review = make_review(author=alex)
+    asked = make_comment(review=review, author=minji, body="Open one?")
+    answered = make_comment(review=review, author=minji, body="Closed one?")
+    Comment.objects.filter(pk=asked.pk).update(is_question=True)
+    Comment.objects.filter(pk=answered.pk).update(is_question=True, resolved_at=timezone.now())
+    page = Client().get(review.get_absolute_url()).content.decode()
+    assert page.count('class="badge question"') == 1
+    assert page.count('class="badge question resolved"') == 1
