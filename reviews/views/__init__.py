@@ -9,8 +9,8 @@ from .comments import comment_create, comment_delete
 from .discussion import comment_edit, comment_history, review_revision
 from .exports import member_bibtex, paper_bibtex, reading_list_bibtex, review_export
 from .feed_import import feed_import_page, markdown_from_html
-from .import_inbox import import_inbox
 from .images import review_image, review_image_create
+from .import_inbox import import_inbox
 from .imports import import_papers
 from .lists import entry_status, home, reading_list
 from .members import invite_accept, member_detail, profile_edit, token_create, token_revoke
