@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -135,10 +135,17 @@ class PaperImportExportMixin:
         request=import_serializers.PaperImportRequestSerializer,
         responses={
             200: OpenApiResponse(
-                import_serializers.PaperImportPreviewSerializer,
+                PolymorphicProxySerializer(
+                    component_name="PaperImportResult",
+                    serializers=[
+                        import_serializers.PaperImportPreviewSerializer,
+                        import_serializers.PaperImportReportSerializer,
+                    ],
+                    resource_type_field_name=None,
+                ),
                 description=(
-                    "dry_run true: the parsed items and what each would do. dry_run false: "
-                    "the shape of PaperImportReport (created, merged, entries, skipped, notes)."
+                    "dry_run true: the parsed items and what each would do (PaperImportPreview)."
+                    " dry_run false: what was saved (PaperImportReport)."
                 ),
             ),
         },
