@@ -130,6 +130,10 @@ IF_MATCH_WRITES = [
     "reviews_destroy",
     "reviews_publish_create",
     "reviews_unpublish_create",
+    "reviews_working_copy_update",
+    "reviews_working_copy_partial_update",
+    "reviews_working_copy_destroy",
+    "reviews_working_copy_publish_create",
 ]
 IF_MATCH_LABELS = {
     "PUT /api/reviews/{id}/",
@@ -137,6 +141,10 @@ IF_MATCH_LABELS = {
     "DELETE /api/reviews/{id}/",
     "POST /api/reviews/{id}/publish/",
     "POST /api/reviews/{id}/unpublish/",
+    "PUT /api/reviews/{id}/working-copy/",
+    "PATCH /api/reviews/{id}/working-copy/",
+    "DELETE /api/reviews/{id}/working-copy/",
+    "POST /api/reviews/{id}/working-copy/publish/",
 }
 
 
