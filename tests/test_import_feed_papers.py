@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from reviews.importers import fetch as fetch_module
 from reviews.importers.blog import parse_feed
@@ -304,4 +305,5 @@ def test_review_page_shows_provenance_as_a_small_note(browser, member, group) ->
     review = Review.objects.get(paper=group["vit"])
     html = browser.get(review.get_absolute_url()).content.decode()
     assert f'Imported from <a href="{BASE}vit/" rel="nofollow noopener">' in html
-    assert review.imported_at.strftime("%Y-%m-%d") in html
+    # The page shows the date where the group is (TIME_ZONE), not UTC's.
+    assert timezone.localtime(review.imported_at).strftime("%Y-%m-%d") in html
