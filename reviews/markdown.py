@@ -30,7 +30,7 @@ import html
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import SubElement
@@ -55,10 +55,30 @@ from reviews.images import IMAGE_SRC_RE
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-__all__ = ["MAX_SOURCE_BYTES", "render_markdown"]
+__all__ = ["MAX_SOURCE_BYTES", "lines_outside_fences", "render_markdown"]
 
 # Enforced by the forms, not here: rendering must never fail on stored content.
 MAX_SOURCE_BYTES = 100 * 1024
+
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def lines_outside_fences(lines: Sequence[str]) -> Iterator[int]:
+    """The index of each line that is not in a fenced code block, nor one of its fences.
+
+    A fence closes on the same character, at least as long as the one that opened it.
+    """
+    fence = ""
+    for index, line in enumerate(lines):
+        opener = _FENCE_RE.match(line)
+        if fence:
+            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
+                fence = ""
+        elif opener:
+            fence = opener.group(1)
+        else:
+            yield index
+
 
 # --------------------------------------------------------------------------------------------
 # Sanitizer configuration

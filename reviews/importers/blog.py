@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ..arxiv_ids import most_cited_arxiv_id
 from ..enums import Language, Section
+from ..markdown import lines_outside_fences
 from .base import MAX_IMPORT_BYTES, ImportRefused
 from .html_markdown import html_to_markdown
 
@@ -49,7 +50,6 @@ SECTION_KEYWORDS: dict[Section, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _NUMBERING_RE = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,2})*|[ivx]{1,4}|[a-z]|[ⅰ-ⅻⅠ-Ⅻ]|[가-하]|step \d+)[.):]\s*|^\d{1,2}\s+"
@@ -216,17 +216,8 @@ def heading_section(heading: str) -> Section | None:
 def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """(line, level, text) of each Markdown heading outside code fences."""
     headings = []
-    fence = ""
-    for index, line in enumerate(lines):
-        opener = _FENCE_RE.match(line)
-        if fence:
-            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opener:
-            fence = opener.group(1)
-            continue
-        if match := _HEADING_RE.match(line):
+    for index in lines_outside_fences(lines):
+        if match := _HEADING_RE.match(lines[index]):
             headings.append((index, len(match.group(1)), match.group(2).strip()))
     return headings
 

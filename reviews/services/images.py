@@ -29,11 +29,11 @@ from ..images import (
     storage_name,
 )
 from ..importers.base import ImportRefused
+from ..markdown import lines_outside_fences
 from ..models import Member
 
 # An image as html_to_markdown(images=True) writes it: "![alt](http…)", alt without brackets.
 _IMAGE_MARKDOWN_RE = re.compile(r"!\[(?P<alt>[^\[\]\n]*)\]\((?P<src>https?://[^()\s]+)\)")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 Fetcher = Callable[[str], bytes]
 
@@ -147,16 +147,7 @@ def images_as_links(markdown: str) -> str:
 def _outside_code(text: str, replace: Callable[[re.Match[str]], str]) -> str:
     """Each image of the lines outside fenced code blocks, replaced."""
     lines = text.split("\n")
-    fence = ""
-    for index, line in enumerate(lines):
-        opener = _FENCE_RE.match(line)
-        if fence:
-            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opener:
-            fence = opener.group(1)
-            continue
-        if "![" in line:
-            lines[index] = _IMAGE_MARKDOWN_RE.sub(replace, line)
+    for index in lines_outside_fences(lines):
+        if "![" in lines[index]:
+            lines[index] = _IMAGE_MARKDOWN_RE.sub(replace, lines[index])
     return "\n".join(lines)
