@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import experiments
-from .arxiv_ids import strip_version
+from .arxiv_ids import parse_arxiv_id, strip_version
 from .enums import Language, ReadingStatus, Section
 from .experiment_texts import translate_lazy
-from .models import Member
+from .importers.base import MAX_IMPORT_BYTES, PaperData
+from .models import Member, ReadingList
 from .services import ReviewContent
-from .validators import time_zone_names, validate_markdown_size
+from .validators import time_zone_names, validate_doi, validate_markdown_size
 
 if TYPE_CHECKING:
     from .experiments import Experiment
@@ -251,3 +255,200 @@ def run_form(data: Any = None, *, arxiv_id: str, experiment: str = "", preset: s
         preset = "tiny" if "tiny" in demo.presets else next(iter(demo.presets))
     initial = {"experiment": demo.slug, "preset": preset, **demo.presets[preset].to_dict()}
     return form_class(data, arxiv_id=arxiv_id, initial=initial)
+
+
+# Imports: a paper from arXiv, citation lines or BibTeX, a blog feed.
+
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+class ArxivLookupForm(forms.Form):
+    query = forms.CharField(
+        label=_("arXiv id or link"),
+        max_length=300,
+        help_text=_("For example 1711.09846, arXiv:2201.02177v2 or an arxiv.org link."),
+    )
+
+    def clean_query(self) -> str:
+        arxiv_id = parse_arxiv_id(self.cleaned_data["query"])
+        if arxiv_id is None:
+            raise ValidationError(
+                gettext("That is not an arXiv id or arxiv.org link (like 1711.09846)."),
+                code="invalid_arxiv_id",
+            )
+        return arxiv_id
+
+
+class PaperForm(forms.Form):
+    """The paper as it will be saved; every field can be corrected before saving."""
+
+    title = forms.CharField(label=_("Title"), max_length=500)
+    authors = forms.CharField(
+        label=_("Authors"),
+        required=False,
+        max_length=20000,
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
+    venue = forms.CharField(label=_("Venue"), required=False, max_length=200)
+    abstract = forms.CharField(
+        label=_("Abstract"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    arxiv_id = forms.CharField(label=_("arXiv id"), required=False, max_length=300)
+    doi = forms.CharField(label=_("DOI"), required=False, max_length=200)
+    url = forms.URLField(label=_("Paper URL"), required=False, max_length=500)
+
+    def clean_authors(self) -> list[str]:
+        lines = self.cleaned_data["authors"].splitlines()
+        return [" ".join(line.split()) for line in lines if line.strip()]
+
+    def clean_arxiv_id(self) -> str:
+        value = self.cleaned_data["arxiv_id"]
+        if not value:
+            return ""
+        arxiv_id = parse_arxiv_id(value)
+        if arxiv_id is None:
+            raise ValidationError(
+                gettext("“%(value)s” is not an arXiv id (like 1803.05407 or cs/0112017)."),
+                params={"value": value},
+                code="invalid_arxiv_id",
+            )
+        return arxiv_id
+
+    def clean_doi(self) -> str:
+        value = self.cleaned_data["doi"]
+        # Members paste DOIs as links as often as bare; store the bare form.
+        for prefix in DOI_PREFIXES:
+            if value.lower().startswith(prefix):
+                value = value[len(prefix) :].strip()
+        validate_doi(value)
+        return value
+
+    @classmethod
+    def initial_from(cls, data: PaperData) -> dict[str, object]:
+        return {
+            "title": data.title,
+            "authors": "\n".join(data.authors),
+            "year": data.year,
+            "venue": data.venue,
+            "abstract": data.abstract,
+            "arxiv_id": data.arxiv_id,
+            "doi": data.doi,
+            "url": data.url,
+        }
+
+
+UPLOAD_SUFFIXES = (".bib", ".bibtex", ".txt")
+
+
+def _upload_help() -> str:
+    # Formatted when shown, in the reader's language; at import it would always be English.
+    return gettext(".bib or .txt, UTF-8, up to %(size)d KB.") % {"size": MAX_IMPORT_BYTES // 1024}
+
+
+class PaperImportForm(forms.Form):
+    """Citation lines or BibTeX, pasted or uploaded, and the list to number them on."""
+
+    text = forms.CharField(
+        label=_("Citation lines or BibTeX"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "spellcheck": "false", "maxlength": MAX_IMPORT_BYTES}
+        ),
+        help_text=_(
+            "One citation per line, with your numbering (“16. Jaderberg, Max, et al. …”), "
+            "or BibTeX entries."
+        ),
+    )
+    upload = forms.FileField(
+        label=_("…or a file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+        help_text=lazy(_upload_help, str)(),
+    )
+    reading_list = forms.ModelChoiceField(
+        label=_("Reading list"),
+        queryset=ReadingList.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("None: only add the papers"),
+    )
+
+    def __init__(self, *args: Any, can_number: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if can_number:
+            self.fields["reading_list"].queryset = ReadingList.objects.select_related(
+                "cohort"
+            ).order_by("cohort__name", "title")
+        else:
+            # Entries are the organizers' to write (as in the API); members add papers only.
+            del self.fields["reading_list"]
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if len(text.encode("utf-8", errors="surrogatepass")) > MAX_IMPORT_BYTES:
+            raise ValidationError(_too_big())
+        return text
+
+    def clean_upload(self) -> str:
+        upload = self.cleaned_data.get("upload")
+        if not upload:
+            return ""
+        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
+            raise ValidationError(gettext("Upload a .bib or .txt file."))
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(_too_big())
+        try:
+            return upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(gettext("The file is not UTF-8 text.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text, upload = data.get("text", ""), data.get("upload", "")
+        if "text" in self.errors or "upload" in self.errors:
+            return data
+        if text.strip() and upload:
+            raise ValidationError(gettext("Paste text or upload a file, not both."))
+        data["source"] = upload or text
+        if not data["source"].strip():
+            raise ValidationError(gettext("Paste some citation lines or BibTeX, or upload a file."))
+        return data
+
+
+def _too_big() -> str:
+    return gettext("This is over the %(size)d KB import limit; split it into parts.") % {
+        "size": MAX_IMPORT_BYTES // 1024
+    }
+
+
+class FeedImportForm(forms.Form):
+    """A feed file or a feed URL, one of the two."""
+
+    feed = forms.FileField(label=_("Feed file (RSS or Atom)"), required=False)
+    url = forms.URLField(
+        label=_("or the feed's URL"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("For example https://velog.io/rss/@name or https://name.tistory.com/rss"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("feed")) == bool(data.get("url")):
+            raise forms.ValidationError(
+                gettext("Choose a feed file or give a URL (one of the two).")
+            )
+        upload = data.get("feed")
+        if upload is not None and upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                gettext("The file is larger than the %(limit)d KB limit.")
+                % {"limit": MAX_IMPORT_BYTES // 1024}
+            )
+        return data

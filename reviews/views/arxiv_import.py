@@ -7,17 +7,15 @@ already (same arXiv id, DOI or normalised title) is completed, never added twice
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..arxiv_ids import parse_arxiv_id
+from ..forms import ArxivLookupForm, PaperForm
 from ..importers.arxiv import fetch_arxiv
 from ..importers.base import PaperData
 from ..importers.fetch import FetchError
@@ -29,91 +27,6 @@ from ..services.imports import (
     papers_import_preview,
 )
 from ..services.papers import paper_write
-from ..validators import validate_doi
-
-DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
-
-
-class ArxivLookupForm(forms.Form):
-    query = forms.CharField(
-        label=gettext_lazy("arXiv id or link"),
-        max_length=300,
-        help_text=gettext_lazy("For example 1711.09846, arXiv:2201.02177v2 or an arxiv.org link."),
-    )
-
-    def clean_query(self) -> str:
-        arxiv_id = parse_arxiv_id(self.cleaned_data["query"])
-        if arxiv_id is None:
-            raise ValidationError(
-                _("That is not an arXiv id or arxiv.org link (like 1711.09846)."),
-                code="invalid_arxiv_id",
-            )
-        return arxiv_id
-
-
-class PaperImportForm(forms.Form):
-    """The paper as it will be saved; every field can be corrected before saving."""
-
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=500)
-    authors = forms.CharField(
-        label=gettext_lazy("Authors"),
-        required=False,
-        max_length=20000,
-        help_text=gettext_lazy("One per line."),
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    year = forms.IntegerField(
-        label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2100
-    )
-    venue = forms.CharField(label=gettext_lazy("Venue"), required=False, max_length=200)
-    abstract = forms.CharField(
-        label=gettext_lazy("Abstract"),
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
-    arxiv_id = forms.CharField(label=gettext_lazy("arXiv id"), required=False, max_length=300)
-    doi = forms.CharField(label=gettext_lazy("DOI"), required=False, max_length=200)
-    url = forms.URLField(label=gettext_lazy("Paper URL"), required=False, max_length=500)
-
-    def clean_authors(self) -> list[str]:
-        lines = self.cleaned_data["authors"].splitlines()
-        return [" ".join(line.split()) for line in lines if line.strip()]
-
-    def clean_arxiv_id(self) -> str:
-        value = self.cleaned_data["arxiv_id"]
-        if not value:
-            return ""
-        arxiv_id = parse_arxiv_id(value)
-        if arxiv_id is None:
-            raise ValidationError(
-                _("“%(value)s” is not an arXiv id (like 1803.05407 or cs/0112017)."),
-                params={"value": value},
-                code="invalid_arxiv_id",
-            )
-        return arxiv_id
-
-    def clean_doi(self) -> str:
-        value = self.cleaned_data["doi"]
-        # Members paste DOIs as links as often as bare; store the bare form.
-        for prefix in DOI_PREFIXES:
-            if value.lower().startswith(prefix):
-                value = value[len(prefix) :].strip()
-        validate_doi(value)
-        return value
-
-    @classmethod
-    def initial_from(cls, data: PaperData) -> dict[str, object]:
-        return {
-            "title": data.title,
-            "authors": "\n".join(data.authors),
-            "year": data.year,
-            "venue": data.venue,
-            "abstract": data.abstract,
-            "arxiv_id": data.arxiv_id,
-            "doi": data.doi,
-            "url": data.url,
-        }
 
 
 def _go_to_existing(request: HttpRequest, paper: Paper) -> HttpResponse:
@@ -148,7 +61,7 @@ def _done(request: HttpRequest, result: PaperImportResult) -> HttpResponse:
 def arxiv_import(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "fetch") if request.method == "POST" else ""
     lookup = ArxivLookupForm(request.POST if action == "fetch" else None)
-    paper_form: PaperImportForm | None = None
+    paper_form: PaperForm | None = None
     fetch_error = ""
 
     if action == "fetch" and lookup.is_valid():
@@ -169,9 +82,9 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
                     return _done(request, paper_import(item=data, by=request.user))
                 except ValidationError as error:
                     fetch_error = " ".join(error.messages)
-        paper_form = PaperImportForm(initial=PaperImportForm.initial_from(data))
+        paper_form = PaperForm(initial=PaperForm.initial_from(data))
     elif action == "save":
-        paper_form = PaperImportForm(request.POST)
+        paper_form = PaperForm(request.POST)
         if paper_form.is_valid():
             try:
                 return _done(
@@ -182,7 +95,7 @@ def arxiv_import(request: HttpRequest) -> HttpResponse:
                 for message in error.messages:
                     paper_form.add_error(None, message)
     elif request.GET.get("manual"):
-        paper_form = PaperImportForm()
+        paper_form = PaperForm()
 
     context = {"lookup": lookup, "paper_form": paper_form, "fetch_error": fetch_error}
     return render(request, "reviews/arxiv_import.html", context)

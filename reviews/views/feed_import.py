@@ -11,18 +11,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..arxiv_ids import parse_arxiv_id
 from ..enums import Section
+from ..forms import FeedImportForm
 from ..images import IMPORT_FOLDER
-from ..importers.base import MAX_IMPORT_BYTES, ImportRefused, PaperData
+from ..importers.base import ImportRefused, PaperData
 from ..importers.blog import FeedItem, parse_feed
 from ..importers.fetch import FetchError
 from ..importers.html_markdown import html_to_markdown
@@ -45,33 +44,6 @@ from ..services.papers import PaperIndex
 PENDING_KEY = "feed_import_pending"
 # Pasted HTML from Notion or Google Docs is verbose (inline styles); 1 MiB is plenty.
 MAX_PASTE_BYTES = 1024 * 1024
-
-
-class FeedImportForm(forms.Form):
-    """A feed file or a feed URL, one of the two."""
-
-    feed = forms.FileField(label=gettext_lazy("Feed file (RSS or Atom)"), required=False)
-    url = forms.URLField(
-        label=gettext_lazy("or the feed's URL"),
-        required=False,
-        assume_scheme="https",
-        max_length=500,
-        help_text=gettext_lazy(
-            "For example https://velog.io/rss/@name or https://name.tistory.com/rss"
-        ),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if bool(data.get("feed")) == bool(data.get("url")):
-            raise forms.ValidationError(_("Choose a feed file or give a URL (one of the two)."))
-        upload = data.get("feed")
-        if upload is not None and upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than the %(limit)d KB limit.")
-                % {"limit": MAX_IMPORT_BYTES // 1024}
-            )
-        return data
 
 
 @login_required

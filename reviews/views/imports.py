@@ -9,105 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.functional import lazy
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from ..forms import PaperImportForm
 from ..importers.arxiv import complete_authors
 from ..importers.base import MAX_IMPORT_BYTES
 from ..importers.bibtex import parse_papers
 from ..models import ReadingList
 from ..services.imports import papers_import, papers_import_preview
-
-UPLOAD_SUFFIXES = (".bib", ".bibtex", ".txt")
-
-
-def _upload_help() -> str:
-    # Formatted when shown, in the reader's language; at import it would always be English.
-    return _(".bib or .txt, UTF-8, up to %(size)d KB.") % {"size": MAX_IMPORT_BYTES // 1024}
-
-
-class PaperImportForm(forms.Form):
-    """Citation lines or BibTeX, pasted or uploaded, and the list to number them on."""
-
-    text = forms.CharField(
-        label=gettext_lazy("Citation lines or BibTeX"),
-        required=False,
-        strip=False,
-        widget=forms.Textarea(
-            attrs={"rows": 12, "spellcheck": "false", "maxlength": MAX_IMPORT_BYTES}
-        ),
-        help_text=gettext_lazy(
-            "One citation per line, with your numbering (“16. Jaderberg, Max, et al. …”), "
-            "or BibTeX entries."
-        ),
-    )
-    upload = forms.FileField(
-        label=gettext_lazy("…or a file"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
-        help_text=lazy(_upload_help, str)(),
-    )
-    reading_list = forms.ModelChoiceField(
-        label=gettext_lazy("Reading list"),
-        queryset=ReadingList.objects.none(),
-        required=False,
-        to_field_name="slug",
-        empty_label=gettext_lazy("None: only add the papers"),
-    )
-
-    def __init__(self, *args: Any, can_number: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if can_number:
-            self.fields["reading_list"].queryset = ReadingList.objects.select_related(
-                "cohort"
-            ).order_by("cohort__name", "title")
-        else:
-            # Entries are the organizers' to write (as in the API); members add papers only.
-            del self.fields["reading_list"]
-
-    def clean_text(self) -> str:
-        text = self.cleaned_data["text"]
-        if len(text.encode("utf-8", errors="surrogatepass")) > MAX_IMPORT_BYTES:
-            raise ValidationError(_too_big())
-        return text
-
-    def clean_upload(self) -> str:
-        upload = self.cleaned_data.get("upload")
-        if not upload:
-            return ""
-        if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
-            raise ValidationError(_("Upload a .bib or .txt file."))
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(_too_big())
-        try:
-            return upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(_("The file is not UTF-8 text.")) from None
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        text, upload = data.get("text", ""), data.get("upload", "")
-        if "text" in self.errors or "upload" in self.errors:
-            return data
-        if text.strip() and upload:
-            raise ValidationError(_("Paste text or upload a file, not both."))
-        data["source"] = upload or text
-        if not data["source"].strip():
-            raise ValidationError(_("Paste some citation lines or BibTeX, or upload a file."))
-        return data
-
-
-def _too_big() -> str:
-    return _("This is over the %(size)d KB import limit; split it into parts.") % {
-        "size": MAX_IMPORT_BYTES // 1024
-    }
 
 
 @login_required
