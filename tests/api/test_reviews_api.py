@@ -162,6 +162,31 @@ def test_patch_review_stale_etag_412_with_current_etag(
     assert draft.tldr == "first"
 
 
+@pytest.mark.parametrize("path", ["", "working-copy"])
+def test_put_review_bad_body_with_stale_etag_is_400(
+    author_client: APIClient, author: Member, path: str
+) -> None:
+    """Bad input is a 400 with field errors whatever the If-Match says."""
+    review = make_review(author=author, published=True)
+    before = snapshot(review)
+    response = author_client.put(
+        url(review, path),
+        {
+            "tldr": "",
+            "language": "klingon",
+            "introduction": 1.5,
+            "core_algorithm": "",
+            "results": "",
+            "thoughts": "",
+        },
+        format="json",
+        HTTP_IF_MATCH='"stale"',
+    )
+    assert response.status_code == 400
+    assert set(response.json()) >= {"language"}
+    assert snapshot(review) == before
+
+
 def test_patch_review_matching_etag_200_new_etag(author_client: APIClient, draft: Review) -> None:
     response = author_client.patch(
         url(draft), {"results": "Accuracy $72.5$."}, format="json", HTTP_IF_MATCH=etag(draft)

@@ -155,10 +155,11 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         review = self.get_object()
-        expected = self._expected_version(review)
         partial = kwargs.get("partial", False)
         serializer = self.get_serializer(review, data=request.data, partial=partial)
+        # Bad input is 400 whatever the If-Match: a stale client learns both in turn.
         serializer.is_valid(raise_exception=True)
+        expected = self._expected_version(review)
         saved = services.review_save(
             review=review,
             by=request.user,
@@ -232,10 +233,9 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
             if copy is None:
                 raise NotFound(_("This review has no working copy."))
             return self._respond_copy(copy, review)
-        expected = self._expected_version(review)
         if request.method == "DELETE":
             discarded = services.review_working_copy_discard(
-                review=review, by=request.user, expected_version=expected
+                review=review, by=request.user, expected_version=self._expected_version(review)
             )
             if not discarded:
                 raise NotFound(_("This review has no working copy."))
@@ -247,7 +247,7 @@ class ReviewViewSet(ReviewImportExportMixin, viewsets.ModelViewSet):
             review=review,
             by=request.user,
             content=self._content(copy or review, serializer.validated_data),
-            expected_version=expected,
+            expected_version=self._expected_version(review),
         )
         return self._respond_copy(saved, review)
 
