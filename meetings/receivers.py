@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from reviews import signals
 from reviews.models import Cohort, Review
 
-from . import services
+from . import archive, services
 from .demo import season_load
 
 
@@ -32,3 +32,13 @@ def on_paper_changed(*, paper_id: int, deep: bool = False, **kwargs: Any) -> Non
 @receiver(signals.demo_loaded)
 def on_demo_loaded(*, cohort_id: int, **kwargs: Any) -> None:
     season_load(cohort=Cohort.objects.get(pk=cohort_id))
+
+
+@receiver(signals.archive_exporting)
+def on_archive_exporting(**kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+    return archive.archive_sections()
+
+
+@receiver(signals.archive_importing)
+def on_archive_importing(*, importer: Any, **kwargs: Any) -> dict[str, int]:
+    return archive.archive_load(importer)

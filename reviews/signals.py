@@ -18,3 +18,9 @@ comment_changed = Signal()
 member_changed = Signal()
 # cohort_id: `loaddemo` made (or found) the demo group; other apps add their demo data
 demo_loaded = Signal()
+# The group archive (reviews.exports): receivers of `archive_exporting` return a dict of their
+# sections ({name: rows}); receivers of `archive_importing` get `importer` (its members,
+# cohorts, entries, rows(), record(), checked() and stamp()) after the reviews' own sections,
+# and return {name: count}.
+archive_exporting = Signal()
+archive_importing = Signal()

@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from meetings.models import Assignment, Attendance, Session
+from meetings.services.coursework import comment_mark_question, comment_resolve
 from reviews import services
 from reviews.enums import RunStatus, RunVerdict
 from reviews.exports.archive import ARCHIVE_FORMAT, archive_json, group_export
@@ -90,6 +92,11 @@ def populate() -> None:
     )
     root = make_comment(review=review, author=organizer, body="질문: $p < 0.05$?")
     make_comment(review=review, author=minji, body="답: **네**.", parent=root, section="results")
+    # A question for the session, answered; an edited comment keeps its earlier text.
+    comment_mark_question(comment=root, by=organizer, question=True)
+    comment_resolve(comment=root, by=organizer)
+    services.comment_update(comment=root, by=organizer, body="질문: $p < 0.01$?")
+    Member.objects.filter(username="alex").update(time_zone="Europe/Berlin")
     add_run(review, minji)
     add_run(review, organizer, status=RunStatus.FAILED, error="CUDA out of memory")
     paper = PaperFactory(
@@ -157,7 +164,19 @@ def test_imported_group_has_rendered_html_search_and_no_passwords(tmp_path: Path
     assert "$e^{i\\pi} + 1 = 0$" in review.introduction
     assert ReviewRevision.objects.filter(review=review).count() == 2
     reply = Comment.objects.get(body="답: **네**.")
-    assert reply.parent.body == "질문: $p < 0.05$?"
+    assert reply.parent.body == "질문: $p < 0.01$?"
+    question = reply.parent
+    assert question.is_question and question.resolved_at and question.edited_at
+    assert list(question.revisions.values_list("body", flat=True)) == ["질문: $p < 0.05$?"]
+    # Revisions read rendered, as they were published.
+    assert all("<math" in v.introduction_html for v in review.revisions.filter(number=2))
+    assert Member.objects.get(username="alex").time_zone == "Europe/Berlin"
+    # The season came along: sessions with their papers, presenters and attendance.
+    held = Session.objects.filter(status="held").prefetch_related("presenters", "entries")
+    assert held.exists() and all(s.presenters.exists() and s.entries.exists() for s in held)
+    assert Attendance.objects.filter(attended=True).exists()
+    assert Assignment.objects.exists()
+    assert "<" in Session.objects.exclude(agenda="").first().agenda_html
     assert "<strong>네</strong>" in reply.body_html
     assert paper_found_by(review.paper, "두 번째")
     korean = Paper.objects.get(doi="10.1000/xyz-1")
@@ -300,6 +319,40 @@ def test_import_group_unknown_reference_is_reported(db: None, tmp_path: Path) ->
         call_command("import_group", str(path), stdout=StringIO(), stderr=err)
     assert "bookmarks[0]: missing or unknown “ghost”" in err.getvalue()
     assert Member.objects.count() == 0
+
+
+def test_import_group_bad_sessions_are_reported(db: None, tmp_path: Path) -> None:
+    session = {
+        "cohort": "nowhere",
+        "number": 1,
+        "title": "",
+        "time_zone": "Asia/Seoul",
+        "place": "",
+        "video_url": "",
+        "agenda": "",
+        "notes": "",
+        "status": "planned",
+        "sequence": 0,
+        "uid": "b318b269-a9ba-4c2e-bbba-5046bc28a82e",
+        "starts_at": "2026-10-29T10:30:00+00:00",
+        "ends_at": "2026-10-29T12:30:00+00:00",
+        "entries": [],
+        "presenters": [],
+        "attendance": [],
+        "created_at": "2026-10-01T00:00:00+00:00",
+        "updated_at": "2026-10-01T00:00:00+00:00",
+    }
+    backwards = {**session, "cohort": "c", "ends_at": "2026-10-29T09:00:00+00:00"}
+    cohort = {"slug": "c", "name": "C", "description": "", "created_at": None, "memberships": []}
+    data = archive(members=[member_row("a")], cohorts=[cohort], sessions=[session, backwards])
+    err = StringIO()
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"Nothing was imported: 2 problem"):
+        call_command("import_group", str(path), stdout=StringIO(), stderr=err)
+    assert "sessions[0] nowhere 1: missing or unknown “nowhere”" in err.getvalue()
+    assert "sessions[1] c 1: it must end after it starts" in err.getvalue()
+    assert Member.objects.count() == 0 and not Session.objects.exists()
 
 
 @pytest.mark.parametrize(

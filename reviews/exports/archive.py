@@ -11,7 +11,11 @@ search text (rebuilt on import by the same renderer as every other write), and r
 queued or running (they would never be picked up; the export reports them).
 
 Review images (``reviews.images``) travel under their own names, so the addresses in the
-reviews' text keep working.
+reviews' text keep working. Other apps add sections of their own through
+``signals.archive_exporting`` and read them back through ``signals.archive_importing``.
+
+Sections and fields added since version 1 was first written are optional on import, so
+older archives still load.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import models
 
+from .. import signals
 from ..enums import RunStatus, Section
 from ..images import STORAGE_DIR as IMAGE_DIR
 from ..models import (
@@ -32,6 +37,7 @@ from ..models import (
     Cohort,
     CohortMembership,
     Comment,
+    CommentRevision,
     EntryStatus,
     ExperimentRun,
     Member,
@@ -58,6 +64,7 @@ MEMBER_FIELDS = (
     "is_superuser",
     "is_active",
     "run_limit",
+    "time_zone",
 )
 PAPER_FIELDS = (
     "title",
@@ -71,7 +78,10 @@ PAPER_FIELDS = (
     "code_url",
     "project_url",
     "abstract",
+    "authors_incomplete",
 )
+# Fields written since version 1 was first released: an older archive may lack them.
+ADDED_FIELDS = frozenset({"time_zone", "authors_incomplete"})
 REVIEW_TEXT = ("tldr", *Section.values)
 REVIEW_FIELDS = (*REVIEW_TEXT, "language", "status", "version", "source_url", "source_guid")
 RUN_FIELDS = (
@@ -106,11 +116,19 @@ SECTIONS = (
 )
 
 
-def _when(value: datetime | None) -> str | None:
+def _app_sections() -> dict[str, list[dict[str, Any]]]:
+    """The sections other apps add (``signals.archive_exporting``)."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for _receiver, rows in signals.archive_exporting.send(sender=Member):
+        sections.update(rows)
+    return sections
+
+
+def iso_when(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def _day(value: date | None) -> str | None:
+def iso_day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -129,7 +147,8 @@ class ExportResult:
     active_runs_left_out: int = 0
 
     def counts(self) -> dict[str, int]:
-        return {name: len(self.data[name]) for name in SECTIONS}
+        # The reviews' sections, then those other apps added, in the order they were added.
+        return {name: len(rows) for name, rows in self.data.items() if isinstance(rows, list)}
 
 
 def paper_keys(papers: list[Paper]) -> dict[int, str]:
@@ -150,7 +169,7 @@ def group_export() -> ExportResult:
         "format": ARCHIVE_FORMAT,
         "version": ARCHIVE_VERSION,
         "members": [
-            {**{f: getattr(m, f) for f in MEMBER_FIELDS}, "date_joined": _when(m.date_joined)}
+            {**{f: getattr(m, f) for f in MEMBER_FIELDS}, "date_joined": iso_when(m.date_joined)}
             for m in Member.objects.order_by("username")
         ],
         "tags": [{"slug": t.slug, "name": t.name} for t in Tag.objects.order_by("slug")],
@@ -161,7 +180,7 @@ def group_export() -> ExportResult:
                 **{f: getattr(p, f) for f in PAPER_FIELDS},
                 "tags": sorted(t.slug for t in p.tags.all()),
                 "added_by": _username(p.added_by),
-                "created_at": _when(p.created_at),
+                "created_at": iso_when(p.created_at),
             }
             for p in papers
         ],
@@ -172,13 +191,14 @@ def group_export() -> ExportResult:
                 {
                     "member": b.member.username,
                     "paper": keys[b.paper_id],
-                    "created_at": _when(b.created_at),
+                    "created_at": iso_when(b.created_at),
                 }
                 for b in Bookmark.objects.select_related("member")
             ),
             key=lambda row: (row["member"], row["paper"]),
         ),
         "review_images": _export_review_images(),
+        **_app_sections(),
     }
     return ExportResult(data=data, active_runs_left_out=active)
 
@@ -220,9 +240,9 @@ def _export_cohorts() -> list[dict[str, Any]]:
             "slug": c.slug,
             "name": c.name,
             "description": c.description,
-            "created_at": _when(c.created_at),
+            "created_at": iso_when(c.created_at),
             "memberships": [
-                {"member": m.member.username, "role": m.role, "joined": _day(m.joined)}
+                {"member": m.member.username, "role": m.role, "joined": iso_day(m.joined)}
                 for m in c.memberships.all()
             ],
         }
@@ -247,7 +267,7 @@ def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
             "cohort": rl.cohort.slug,
             "title": rl.title,
             "description": rl.description,
-            "created_at": _when(rl.created_at),
+            "created_at": iso_when(rl.created_at),
             "entries": [
                 {
                     "number": e.number,
@@ -256,7 +276,7 @@ def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
                         {
                             "member": s.member.username,
                             "status": s.status,
-                            "updated_at": _when(s.updated_at),
+                            "updated_at": iso_when(s.updated_at),
                         }
                         for s in e.statuses.all()
                     ],
@@ -269,7 +289,15 @@ def _export_reading_lists(keys: dict[int, str]) -> list[dict[str, Any]]:
 
 
 def _export_reviews(keys: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
-    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
+    comments = (
+        Comment.objects.select_related("author")
+        .prefetch_related(
+            models.Prefetch(
+                "revisions", queryset=CommentRevision.objects.order_by("written_at", "pk")
+            )
+        )
+        .order_by("created_at", "pk")
+    )
     revisions = ReviewRevision.objects.select_related("published_by").order_by("number")
     runs = ExperimentRun.objects.select_related("requested_by").order_by("created_at", "pk")
     reviews = Review.objects.select_related("author").prefetch_related(
@@ -286,16 +314,17 @@ def _export_reviews(keys: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
                 "paper": keys[r.paper_id],
                 "author": r.author.username,
                 **{f: getattr(r, f) for f in REVIEW_FIELDS},
-                "created_at": _when(r.created_at),
-                "updated_at": _when(r.updated_at),
-                "published_at": _when(r.published_at),
-                "source_date": _when(r.source_date),
+                "created_at": iso_when(r.created_at),
+                "updated_at": iso_when(r.updated_at),
+                "published_at": iso_when(r.published_at),
+                "source_date": iso_when(r.source_date),
+                "imported_at": iso_when(r.imported_at),
                 "revisions": [
                     {
                         "number": v.number,
                         **{f: getattr(v, f) for f in REVIEW_TEXT},
                         "published_by": _username(v.published_by),
-                        "created_at": _when(v.created_at),
+                        "created_at": iso_when(v.created_at),
                     }
                     for v in r.revisions.all()
                 ],
@@ -317,8 +346,20 @@ def _export_comments(comments: list[Comment]) -> list[dict[str, Any]]:
             "author": c.author.username,
             "section": c.section,
             "body": c.body,
-            "created_at": _when(c.created_at),
-            "updated_at": _when(c.updated_at),
+            "created_at": iso_when(c.created_at),
+            "updated_at": iso_when(c.updated_at),
+            "edited_at": iso_when(c.edited_at),
+            "is_question": c.is_question,
+            "resolved_at": iso_when(c.resolved_at),
+            # Earlier texts, oldest first (an edited comment keeps them).
+            "revisions": [
+                {
+                    "body": v.body,
+                    "written_at": iso_when(v.written_at),
+                    "replaced_at": iso_when(v.replaced_at),
+                }
+                for v in c.revisions.all()
+            ],
         }
         for c in comments
     ]
@@ -336,7 +377,7 @@ def _export_run(run: ExperimentRun) -> dict[str, Any]:
         "requested_by": run.requested_by.username,
         **{f: getattr(run, f) for f in RUN_FIELDS},
         "texts": run.texts,
-        **{f: _when(getattr(run, f)) for f in RUN_TIMES},
+        **{f: iso_when(getattr(run, f)) for f in RUN_TIMES},
         "figure_svg": figure,
     }
 

@@ -30,6 +30,7 @@ from ..models import (
     Cohort,
     CohortMembership,
     Comment,
+    CommentRevision,
     EntryStatus,
     ExperimentRun,
     Member,
@@ -42,6 +43,7 @@ from ..models import (
 )
 from ..services.papers import PaperIndex
 from .archive import (
+    ADDED_FIELDS,
     ARCHIVE_FORMAT,
     ARCHIVE_VERSION,
     MEMBER_FIELDS,
@@ -62,7 +64,7 @@ class ArchiveError(Exception):
         self.problems = problems
 
 
-def _parse_when(value: Any) -> datetime | None:
+def parse_when(value: Any) -> datetime | None:
     if value is None:
         return None
     parsed = datetime.fromisoformat(value)
@@ -71,7 +73,12 @@ def _parse_when(value: Any) -> datetime | None:
     return parsed
 
 
-def _parse_day(value: Any) -> date | None:
+def _fields(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The row's values of these fields; one added since version 1 may be missing (default)."""
+    return {f: row[f] for f in names if f in row or f not in ADDED_FIELDS}
+
+
+def parse_day(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
@@ -115,7 +122,7 @@ def group_import(data: Any) -> dict[str, int]:
                     "The database already has data. import_group only loads into an empty "
                     "database (it never merges): create a new database, run migrate, then import."
                 )
-            importer = _Importer(data, written)
+            importer = ArchiveImporter(data, written)
             counts = importer.run()
             if importer.problems:
                 raise ArchiveError(importer.problems)
@@ -134,7 +141,7 @@ def _delete(names: list[str]) -> None:
 
 
 @dataclass
-class _Importer:
+class ArchiveImporter:
     """Creates rows section by section, keeping the key -> row maps later sections need."""
 
     data: dict[str, Any]
@@ -144,6 +151,9 @@ class _Importer:
     tags: dict[str, Tag] = field(default_factory=dict)
     cohorts: dict[str, Cohort] = field(default_factory=dict)
     papers: dict[str, Paper] = field(default_factory=dict)
+    reading_lists: dict[str, ReadingList] = field(default_factory=dict)
+    # (reading list slug, number) -> entry, for the sections other apps add.
+    entries: dict[tuple[str, int], ReadingListEntry] = field(default_factory=dict)
     figures: list[tuple[ExperimentRun, str]] = field(default_factory=list)
     # auto_now / auto_now_add overwrite timestamps on insert; they are put back afterwards.
     stamps: dict[type[models.Model], list[tuple[models.Model, dict[str, Any]]]] = field(
@@ -196,19 +206,24 @@ class _Importer:
             step()
             if self.problems:  # later sections would only repeat "unknown key" messages
                 return {}
+        counts = {name: len(self.rows(name)) for name in SECTIONS}
+        for _receiver, app_counts in signals.archive_importing.send(sender=Member, importer=self):
+            counts.update(app_counts)
+        if self.problems:
+            return {}
         self.restore_stamps()
         for paper in self.papers.values():
             services.paper_changed(paper=paper, deep=True)
         self.write_figures()
-        return {name: len(self.rows(name)) for name in SECTIONS}
+        return counts
 
     def import_members(self) -> None:
         new, seen = [], set()
         for i, row in enumerate(self.rows("members")):
             with self.record(f"members[{i}] {row.get('username', '')!s}"):
                 self.unique(seen, row["username"], "this username")
-                member = Member(**{f: row[f] for f in MEMBER_FIELDS})
-                member.date_joined = _parse_when(row["date_joined"])
+                member = Member(**_fields(row, MEMBER_FIELDS))
+                member.date_joined = parse_when(row["date_joined"])
                 member.set_unusable_password()
                 new.append(self.checked(member, exclude=("password",)))
         for member in Member.objects.bulk_create(new):
@@ -231,7 +246,7 @@ class _Importer:
                 self.unique(seen, row["slug"], "this cohort")
                 cohort = Cohort(slug=row["slug"], name=row["name"], description=row["description"])
                 new.append(
-                    self.stamp(self.checked(cohort), created_at=_parse_when(row["created_at"]))
+                    self.stamp(self.checked(cohort), created_at=parse_when(row["created_at"]))
                 )
                 memberships += [(len(new) - 1, m) for m in row["memberships"]]
         cohorts = Cohort.objects.bulk_create(new)
@@ -244,7 +259,7 @@ class _Importer:
                     cohort=cohort,
                     member=self.members[row["member"]],
                     role=row["role"],
-                    joined=_parse_day(row["joined"]),
+                    joined=parse_day(row["joined"]),
                 )
                 links.append(self.checked(link, exclude=("cohort", "member")))
         CohortMembership.objects.bulk_create(links)
@@ -255,9 +270,7 @@ class _Importer:
         for i, row in enumerate(self.rows("papers")):
             with self.record(f"papers[{i}] {row.get('key', '')!s}"):
                 self.unique(seen, row["key"], "this paper key")
-                paper = Paper(
-                    **{f: row[f] for f in PAPER_FIELDS}, added_by=self.member(row["added_by"])
-                )
+                paper = Paper(**_fields(row, PAPER_FIELDS), added_by=self.member(row["added_by"]))
                 tags = [self.tags[slug] for slug in row["tags"]]
                 self.same_paper(index, paper, i)
                 # Older blog imports made papers from a post's title alone, without authors.
@@ -265,7 +278,7 @@ class _Importer:
                 new.append(
                     self.stamp(
                         self.checked(paper, exclude=exclude),
-                        created_at=_parse_when(row["created_at"]),
+                        created_at=parse_when(row["created_at"]),
                     )
                 )
                 tag_links.append((row["key"], tags))
@@ -295,7 +308,8 @@ class _Importer:
                     description=row["description"],
                 )
                 self.checked(rl, exclude=("cohort",)).save()
-                self.stamp(rl, created_at=_parse_when(row["created_at"]))
+                self.reading_lists[rl.slug] = rl
+                self.stamp(rl, created_at=parse_when(row["created_at"]))
                 entries = []
                 for entry_row in row["entries"]:
                     entry = ReadingListEntry(
@@ -309,12 +323,13 @@ class _Importer:
                 for entry, entry_row in zip(
                     ReadingListEntry.objects.bulk_create(entries), row["entries"], strict=True
                 ):
+                    self.entries[rl.slug, entry.number] = entry
                     for s in entry_row["statuses"]:
                         status = EntryStatus(
                             entry=entry, member=self.members[s["member"]], status=s["status"]
                         )
                         self.checked(status, exclude=("entry", "member"))
-                        statuses.append(self.stamp(status, updated_at=_parse_when(s["updated_at"])))
+                        statuses.append(self.stamp(status, updated_at=parse_when(s["updated_at"])))
                 EntryStatus.objects.bulk_create(statuses)
 
     def import_reviews(self) -> None:
@@ -332,14 +347,15 @@ class _Importer:
                     author=self.members[row["author"]],
                     **{f: row[f] for f in REVIEW_FIELDS},
                     **content.rendered(),
-                    published_at=_parse_when(row["published_at"]),
-                    source_date=_parse_when(row["source_date"]),
+                    published_at=parse_when(row["published_at"]),
+                    source_date=parse_when(row["source_date"]),
+                    imported_at=parse_when(row.get("imported_at")),
                 )
                 self.checked(review, exclude=("paper", "author"))
                 self.stamp(
                     review,
-                    created_at=_parse_when(row["created_at"]),
-                    updated_at=_parse_when(row["updated_at"]),
+                    created_at=parse_when(row["created_at"]),
+                    updated_at=parse_when(row["updated_at"]),
                 )
                 new.append((review, row))
         Review.objects.bulk_create([review for review, _row in new])
@@ -348,14 +364,17 @@ class _Importer:
             where = f"review {row['paper']} by {row['author']}"
             with self.record(f"{where} revisions"):
                 for v in row["revisions"]:
+                    text = {f: v[f] for f in REVIEW_TEXT}
                     revision = ReviewRevision(
                         review=review,
                         number=v["number"],
                         published_by=self.member(v["published_by"]),
-                        **{f: v[f] for f in REVIEW_TEXT},
+                        **text,
+                        # Rendered as a publish renders it; the file carries no HTML.
+                        **services.ReviewContent(language=review.language, **text).rendered(),
                     )
                     self.checked(revision, exclude=("review", "published_by"))
-                    revisions.append(self.stamp(revision, created_at=_parse_when(v["created_at"])))
+                    revisions.append(self.stamp(revision, created_at=parse_when(v["created_at"])))
             with self.record(f"{where} comments"):
                 self.import_comments(review, row["comments"])
             with self.record(f"{where} runs"):
@@ -374,6 +393,9 @@ class _Importer:
                 section=row["section"],
                 body=row["body"],
                 body_html=str(render_markdown(row["body"], id_prefix=f"c{review.pk}-")),
+                is_question=row.get("is_question", False),
+                edited_at=parse_when(row.get("edited_at")),
+                resolved_at=parse_when(row.get("resolved_at")),
             )
             self.checked(comment, exclude=("review", "author", "parent"))
             self.unique(set(by_number), row["id"], f"comment {row['id']}")
@@ -381,10 +403,20 @@ class _Importer:
             new.append((comment, row))
             self.stamp(
                 comment,
-                created_at=_parse_when(row["created_at"]),
-                updated_at=_parse_when(row["updated_at"]),
+                created_at=parse_when(row["created_at"]),
+                updated_at=parse_when(row["updated_at"]),
             )
         Comment.objects.bulk_create([comment for comment, _row in new])
+        CommentRevision.objects.bulk_create(
+            CommentRevision(
+                comment=comment,
+                body=v["body"],
+                written_at=parse_when(v["written_at"]),
+                replaced_at=parse_when(v["replaced_at"]),
+            )
+            for comment, row in new
+            for v in row.get("revisions", [])
+        )
         replies = []
         for comment, row in new:
             if row["parent"] is not None:
@@ -401,7 +433,7 @@ class _Importer:
             **{f: row[f] for f in RUN_FIELDS},
             # Archives written before runs kept message ids have none: shown as stored.
             texts=row.get("texts", {}),
-            **{f: _parse_when(row[f]) for f in RUN_TIMES},
+            **{f: parse_when(row[f]) for f in RUN_TIMES},
         )
         if not isinstance(run.texts, dict):
             raise ValueError("texts must be an object")
@@ -419,7 +451,7 @@ class _Importer:
                 bookmark = Bookmark(
                     member=self.members[row["member"]], paper=self.papers[row["paper"]]
                 )
-                new.append(self.stamp(bookmark, created_at=_parse_when(row["created_at"])))
+                new.append(self.stamp(bookmark, created_at=parse_when(row["created_at"])))
         Bookmark.objects.bulk_create(new)
 
     def import_review_images(self) -> None:
