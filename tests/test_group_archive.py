@@ -25,11 +25,13 @@ from reviews.models import (
     Bookmark,
     Comment,
     ExperimentRun,
+    ImportedPost,
     Member,
     Paper,
     ReadingListEntry,
     Review,
     ReviewRevision,
+    ReviewWorkingCopy,
     Tag,
 )
 from reviews.services.blog_import import feed_import, feed_preview
@@ -89,6 +91,25 @@ def populate() -> None:
             thoughts='좋다 "quoted": yes',
         ),
         expected_version=review.version,
+    )
+    review.refresh_from_db()
+    services.review_working_copy_save(
+        review=review,
+        by=minji,
+        content=services.ReviewContent(
+            language="ko", tldr="고치는 중", introduction="다음 판 $\\alpha$"
+        ),
+        expected_version=review.version,
+    )
+    ImportedPost.objects.create(
+        member=minji,
+        title="[논문 리뷰] 모르는 논문",
+        source_url="https://velog.io/@minji/unknown",
+        source_guid="unknown-1",
+        language="ko",
+        sections={"introduction": "소개 $x$"},
+        tags=["기타"],
+        reason="No paper matched.",
     )
     root = make_comment(review=review, author=organizer, body="질문: $p < 0.05$?")
     make_comment(review=review, author=minji, body="답: **네**.", parent=root, section="results")
@@ -171,6 +192,11 @@ def test_imported_group_has_rendered_html_search_and_no_passwords(tmp_path: Path
     # Revisions read rendered, as they were published.
     assert all("<math" in v.introduction_html for v in review.revisions.filter(number=2))
     assert Member.objects.get(username="alex").time_zone == "Europe/Berlin"
+    # The author's unpublished changes and the posts waiting in the inbox came along.
+    assert ReviewWorkingCopy.objects.get(review=review).introduction == "다음 판 $\\alpha$"
+    assert ImportedPost.objects.get(source_guid="unknown-1").sections == {
+        "introduction": "소개 $x$"
+    }
     # The season came along: sessions with their papers, presenters and attendance.
     held = Session.objects.filter(status="held").prefetch_related("presenters", "entries")
     assert held.exists() and all(s.presenters.exists() and s.entries.exists() for s in held)

@@ -40,12 +40,14 @@ from ..models import (
     CommentRevision,
     EntryStatus,
     ExperimentRun,
+    ImportedPost,
     Member,
     Paper,
     ReadingList,
     ReadingListEntry,
     Review,
     ReviewRevision,
+    ReviewWorkingCopy,
     Tag,
 )
 
@@ -113,6 +115,17 @@ SECTIONS = (
     "reviews",
     "bookmarks",
     "review_images",
+    "import_inbox",
+)
+INBOX_FIELDS = (
+    "title",
+    "source_url",
+    "source_guid",
+    "language",
+    "sections",
+    "tags",
+    "arxiv_id",
+    "reason",
 )
 
 
@@ -198,6 +211,17 @@ def group_export() -> ExportResult:
             key=lambda row: (row["member"], row["paper"]),
         ),
         "review_images": _export_review_images(),
+        "import_inbox": [
+            {
+                "member": post.member.username,
+                **{f: getattr(post, f) for f in INBOX_FIELDS},
+                "source_date": iso_when(post.source_date),
+                "imported_at": iso_when(post.imported_at),
+            }
+            for post in ImportedPost.objects.select_related("member").order_by(
+                "member__username", "imported_at", "pk"
+            )
+        ],
         **_app_sections(),
     }
     return ExportResult(data=data, active_runs_left_out=active)
@@ -300,7 +324,7 @@ def _export_reviews(keys: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
     )
     revisions = ReviewRevision.objects.select_related("published_by").order_by("number")
     runs = ExperimentRun.objects.select_related("requested_by").order_by("created_at", "pk")
-    reviews = Review.objects.select_related("author").prefetch_related(
+    reviews = Review.objects.select_related("author", "working_copy").prefetch_related(
         models.Prefetch("comments", queryset=comments),
         models.Prefetch("revisions", queryset=revisions),
         models.Prefetch("runs", queryset=runs),
@@ -330,10 +354,26 @@ def _export_reviews(keys: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
                 ],
                 "comments": _export_comments(list(r.comments.all())),
                 "runs": [_export_run(run) for run in finished],
+                "working_copy": _export_working_copy(r),
             }
         )
     out.sort(key=lambda row: (row["paper"], row["author"]))
     return out, active
+
+
+def _export_working_copy(review: Review) -> dict[str, Any] | None:
+    """The author's unpublished changes to a published review, if any."""
+    try:
+        copy = review.working_copy
+    except ReviewWorkingCopy.DoesNotExist:
+        return None
+    return {
+        "base_version": copy.base_version,
+        "language": copy.language,
+        **{f: getattr(copy, f) for f in REVIEW_TEXT},
+        "created_at": iso_when(copy.created_at),
+        "updated_at": iso_when(copy.updated_at),
+    }
 
 
 def _export_comments(comments: list[Comment]) -> list[dict[str, Any]]:

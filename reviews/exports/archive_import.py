@@ -33,12 +33,14 @@ from ..models import (
     CommentRevision,
     EntryStatus,
     ExperimentRun,
+    ImportedPost,
     Member,
     Paper,
     ReadingList,
     ReadingListEntry,
     Review,
     ReviewRevision,
+    ReviewWorkingCopy,
     Tag,
 )
 from ..services.papers import PaperIndex
@@ -46,6 +48,7 @@ from .archive import (
     ADDED_FIELDS,
     ARCHIVE_FORMAT,
     ARCHIVE_VERSION,
+    INBOX_FIELDS,
     MEMBER_FIELDS,
     PAPER_FIELDS,
     REVIEW_FIELDS,
@@ -201,6 +204,7 @@ class ArchiveImporter:
             self.import_reviews,
             self.import_bookmarks,
             self.import_review_images,
+            self.import_inbox,
         ]
         for step in steps:
             step()
@@ -380,8 +384,49 @@ class ArchiveImporter:
             with self.record(f"{where} runs"):
                 runs += [(self.run_row(review, r), r["figure_svg"]) for r in row["runs"]]
         ReviewRevision.objects.bulk_create(revisions)
+        copies = []
+        for review, row in new:
+            with self.record(f"review {row['paper']} by {row['author']} working copy"):
+                if (c := row.get("working_copy")) is not None:
+                    copies.append(self.working_copy(review, c))
+        ReviewWorkingCopy.objects.bulk_create(copies)
         created = ExperimentRun.objects.bulk_create([run for run, _svg in runs])
         self.figures = [(run, svg) for run, (_run, svg) in zip(created, runs, strict=True) if svg]
+
+    def working_copy(self, review: Review, row: dict[str, Any]) -> ReviewWorkingCopy:
+        content = services.ReviewContent(
+            language=row["language"], **{f: row[f] for f in REVIEW_TEXT}
+        )
+        content.validate()
+        copy = ReviewWorkingCopy(
+            review=review,
+            base_version=row["base_version"],
+            language=row["language"],
+            **{f: row[f] for f in REVIEW_TEXT},
+        )
+        self.checked(copy, exclude=("review",))
+        return self.stamp(
+            copy,
+            created_at=parse_when(row["created_at"]),
+            updated_at=parse_when(row["updated_at"]),
+        )
+
+    def import_inbox(self) -> None:
+        new, seen = [], set()
+        for i, row in enumerate(self.rows("import_inbox")):
+            with self.record(f"import_inbox[{i}] {row.get('title', '')!s}"):
+                if row["source_guid"]:
+                    self.unique(seen, (row["member"], row["source_guid"]), "this post")
+                post = ImportedPost(
+                    member=self.members[row["member"]],
+                    **{f: row[f] for f in INBOX_FIELDS},
+                    source_date=parse_when(row["source_date"]),
+                )
+                if not isinstance(post.sections, dict) or not isinstance(post.tags, list):
+                    raise ValueError("sections must be an object and tags a list")
+                self.checked(post, exclude=("member",))
+                new.append(self.stamp(post, imported_at=parse_when(row["imported_at"])))
+        ImportedPost.objects.bulk_create(new)
 
     def import_comments(self, review: Review, rows: list[dict[str, Any]]) -> None:
         """Comments in archive order (so ids keep it), then the replies' parents."""
