@@ -67,6 +67,11 @@ class _CommentWriter:
         self.resolved_badge = format_html(
             ' · <span class="badge question resolved">{}</span>', _("Resolved question")
         )
+        # Their forms post to the meetings app, which owns what a question means for a session.
+        self.question_url = reverse("meetings:comment_question", args=[0])
+        self.resolve_url = reverse("meetings:comment_resolve", args=[0])
+        self.question_labels = (_("Ask at the session"), _("Not a question"))
+        self.resolve_labels = (_("Mark resolved"), _("Reopen"))
 
     def many(self, comments: list[Comment]) -> SafeString:
         return mark_safe("".join(self.comment(c) for c in comments))  # noqa: S308
@@ -167,7 +172,7 @@ class _CommentWriter:
             '        <button type="submit" class="button small">{reply}</button>\n'
             "      </form>\n"
             "    </details>\n"
-            "    {edit}{delete}\n"
+            "    {edit}{delete}{question}\n"
             "  </div>",
             reply=viewer["reply"],
             action=viewer["comment_action"],
@@ -176,4 +181,37 @@ class _CommentWriter:
             section=comment.section,
             edit=edit,
             delete=delete,
+            question=self.question_actions(comment),
+        )
+
+    def question_actions(self, comment: Comment) -> SafeString | str:
+        """Its author (or an organizer) asks it at the session; the asker, the review's author
+        or an organizer marks it resolved."""
+        viewer = self.viewer
+        asker = viewer["id"] == comment.author_id or viewer["is_staff"]
+        forms = []
+        if asker:
+            forms.append(
+                self._post(self.question_url, comment, "question", not comment.is_question)
+            )
+        if comment.is_question and (asker or viewer["id"] == viewer["review_author_id"]):
+            forms.append(
+                self._post(self.resolve_url, comment, "resolved", comment.resolved_at is None)
+            )
+        return mark_safe("".join(forms))  # noqa: S308  (each built by format_html)
+
+    def _post(self, template: str, comment: Comment, name: str, value: bool) -> SafeString:
+        labels = self.question_labels if name == "question" else self.resolve_labels
+        return format_html(
+            '<form method="post" action="{}" class="inline-form">{}'
+            '<input type="hidden" name="next" value="{}#comment-{}">'
+            '<input type="hidden" name="{}" value="{}">'
+            '<button type="submit" class="link-button">{}</button></form>',
+            self._url(template, comment),
+            self.csrf_input,
+            self.viewer["review_url"],
+            comment.pk,
+            name,
+            "1" if value else "0",
+            labels[0] if value else labels[1],
         )

@@ -218,6 +218,8 @@ def _comment_viewer(request: HttpRequest, review: Review) -> dict[str, Any]:
         "is_staff": user.is_staff,
         "comment_action": reverse("comment_create", args=[review.pk]),
         "reply": _("Reply"),
+        "review_author_id": review.author_id,
+        "review_url": review.get_absolute_url(),
     }
 
 

@@ -295,3 +295,31 @@ def test_review_page_badges_questions() -> None:
     page = Client().get(review.get_absolute_url()).content.decode()
     assert page.count('class="badge question"') == 1
     assert page.count('class="badge question resolved"') == 1
+
+
+def test_review_page_asks_and_resolves_questions_in_place() -> None:
+    cohort, _boss, (alex, minji, jun) = cohort_with(3)
+    review = make_review(author=alex)
+    comment = make_comment(review=review, author=minji, body="Why a cyclic schedule?")
+    ask = reverse("meetings:comment_question", args=[comment.pk])
+    resolve = reverse("meetings:comment_resolve", args=[comment.pk])
+    asker = _client(minji)
+    assert f'action="{ask}"' in asker.get(review.get_absolute_url()).content.decode()
+    # Someone else's comment offers neither, nor does a reader not signed in.
+    for client in (_client(jun), Client()):
+        page = client.get(review.get_absolute_url()).content.decode()
+        assert f'action="{ask}"' not in page and f'action="{resolve}"' not in page
+
+    response = asker.post(
+        ask, {"question": "1", "next": f"{review.get_absolute_url()}#comment-{comment.pk}"}
+    )
+    assert response.url == f"{review.get_absolute_url()}#comment-{comment.pk}"
+    # The review's author answers it and marks it resolved from the review page.
+    author_page = _client(alex).get(review.get_absolute_url()).content.decode()
+    assert 'class="badge question"' in author_page and f'action="{resolve}"' in author_page
+    assert f'action="{ask}"' not in author_page
+    _client(alex).post(resolve, {"resolved": "1"})
+    comment.refresh_from_db()
+    assert comment.is_question and comment.resolved_at is not None
+    page = asker.get(review.get_absolute_url()).content.decode()
+    assert 'class="badge question resolved"' in page and "Reopen" in page
