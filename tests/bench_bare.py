@@ -55,7 +55,12 @@ _connection: psycopg.Connection | None = None
 def connection() -> psycopg.Connection:
     global _connection
     if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        # Planned per query, as Django's psycopg backend does (client-side binding, nothing
+        # prepared): a statement psycopg prepares after 5 runs keeps PostgreSQL's generic plan,
+        # which after a common word's searches took 9.6 ms for a rare word instead of 1.2 ms.
+        _connection = psycopg.connect(
+            os.environ["DATABASE_URL"], autocommit=True, prepare_threshold=None
+        )
     return _connection
 
 
