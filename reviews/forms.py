@@ -17,7 +17,7 @@ from . import experiments
 from .arxiv_ids import parse_arxiv_id, strip_version
 from .enums import Language, ReadingStatus, Section
 from .experiment_texts import translate_lazy
-from .importers.base import MAX_IMPORT_BYTES, PaperData
+from .importers.base import MAX_IMPORT_BYTES, PaperData, import_too_big
 from .models import Member, ReadingList
 from .services import ReviewContent
 from .validators import time_zone_names, validate_doi, validate_markdown_size
@@ -392,7 +392,7 @@ class PaperImportForm(forms.Form):
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
         if len(text.encode("utf-8", errors="surrogatepass")) > MAX_IMPORT_BYTES:
-            raise ValidationError(_too_big())
+            raise ValidationError(import_too_big())
         return text
 
     def clean_upload(self) -> str:
@@ -402,7 +402,7 @@ class PaperImportForm(forms.Form):
         if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
             raise ValidationError(gettext("Upload a .bib or .txt file."))
         if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(_too_big())
+            raise ValidationError(import_too_big())
         try:
             return upload.read(MAX_IMPORT_BYTES + 1).decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -419,12 +419,6 @@ class PaperImportForm(forms.Form):
         if not data["source"].strip():
             raise ValidationError(gettext("Paste some citation lines or BibTeX, or upload a file."))
         return data
-
-
-def _too_big() -> str:
-    return gettext("This is over the %(size)d KB import limit; split it into parts.") % {
-        "size": MAX_IMPORT_BYTES // 1024
-    }
 
 
 class FeedImportForm(forms.Form):

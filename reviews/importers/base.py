@@ -5,8 +5,17 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 # Inputs larger than this are refused before parsing (uploads, pastes, fetched documents).
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def import_too_big() -> str:
+    """What a member is told of a paste or upload over ``MAX_IMPORT_BYTES``, in their language."""
+    return gettext("This is over the %(size)d KB import limit; split it into parts.") % {
+        "size": MAX_IMPORT_BYTES // 1024
+    }
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from reviews.arxiv_ids import parse_arxiv_id
-from reviews.importers.base import MAX_IMPORT_BYTES
+from reviews.importers.base import MAX_IMPORT_BYTES, import_too_big
 from reviews.models import ReadingList
 
 from .fields import StrictCharField
@@ -23,15 +23,9 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-def _too_big() -> str:
-    return _("This is over the %(size)d KB import limit; split it into parts.") % {
-        "size": MAX_IMPORT_BYTES // 1024
-    }
-
-
 def _check_size(text: str) -> str:
     if len(text.encode("utf-8", errors="surrogatepass")) > MAX_IMPORT_BYTES:
-        raise serializers.ValidationError(_too_big())
+        raise serializers.ValidationError(import_too_big())
     return text
 
 
