@@ -13,10 +13,10 @@ from django.db import models
 
 from reviews.exports.archive import iso_day, iso_when
 from reviews.exports.archive_import import parse_day, parse_when
-from reviews.markdown import render_markdown
 from reviews.models import ReadingListEntry
 
 from .models import Assignment, Attendance, Session, Unavailability
+from .services.sessions import session_render
 
 if TYPE_CHECKING:
     from reviews.exports.archive_import import ArchiveImporter
@@ -110,9 +110,8 @@ def _load_sessions(importer: ArchiveImporter) -> None:
                 uid=row["uid"],
                 starts_at=parse_when(row["starts_at"]),
                 ends_at=parse_when(row["ends_at"]),
-                agenda_html=str(render_markdown(row["agenda"])),
-                notes_html=str(render_markdown(row["notes"])),
             )
+            session_render(session)
             if session.ends_at <= session.starts_at:
                 raise ValueError("it must end after it starts")
             entries = [importer.entries[slug, number] for slug, number in row["entries"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -347,6 +348,16 @@ def test_import_group_unknown_reference_is_reported(db: None, tmp_path: Path) ->
     assert Member.objects.count() == 0
 
 
+def test_import_group_app_section_not_a_list_is_said_once(db: None, tmp_path: Path) -> None:
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(archive(sessions={"week": 1}, assignments=["junk"])), "utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"Nothing was imported: 2 problem"):
+        call_command("import_group", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue().count("“sessions” in the archive must be a list") == 1
+    assert err.getvalue().count("assignments[0]: not an object") == 1
+
+
 def test_import_group_bad_sessions_are_reported(db: None, tmp_path: Path) -> None:
     session = {
         "cohort": "nowhere",
@@ -369,14 +380,17 @@ def test_import_group_bad_sessions_are_reported(db: None, tmp_path: Path) -> Non
         "updated_at": "2026-10-01T00:00:00+00:00",
     }
     backwards = {**session, "cohort": "c", "ends_at": "2026-10-29T09:00:00+00:00"}
+    # Checked as the planning page checks it: a section's Markdown limit.
+    huge = {**session, "cohort": "c", "number": 2, "uid": str(uuid.uuid4()), "agenda": "가" * 40000}
     cohort = {"slug": "c", "name": "C", "description": "", "created_at": None, "memberships": []}
-    data = archive(members=[member_row("a")], cohorts=[cohort], sessions=[session, backwards])
+    data = archive(members=[member_row("a")], cohorts=[cohort], sessions=[session, backwards, huge])
     err = StringIO()
     path = tmp_path / "in.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(CommandError, match=r"Nothing was imported: 2 problem"):
+    with pytest.raises(CommandError, match=r"Nothing was imported: 3 problem"):
         call_command("import_group", str(path), stdout=StringIO(), stderr=err)
     assert "sessions[0] nowhere 1: missing or unknown “nowhere”" in err.getvalue()
+    assert "sessions[2] c 2: agenda:" in err.getvalue()
     assert "sessions[1] c 1: it must end after it starts" in err.getvalue()
     assert Member.objects.count() == 0 and not Session.objects.exists()
 

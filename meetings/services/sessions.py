@@ -84,7 +84,8 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationError({"ends_at": [_("A session must end after it starts.")]})
 
 
-def _render(session: Session) -> None:
+def session_render(session: Session) -> None:
+    """Check the agenda and notes against the Markdown size limit and render them."""
     for name in ("agenda", "notes"):
         try:
             validate_markdown_size(getattr(session, name))
@@ -116,7 +117,7 @@ def _apply(session: Session, fields: SessionFields) -> None:
         raise ValidationError({"time_zone": error.messages}) from None
     for name, value in vars(fields).items():
         setattr(session, name, value)
-    _render(session)
+    session_render(session)
     session.full_clean(exclude=["cohort", "entries", "presenters"], validate_unique=False)
 
 

@@ -150,6 +150,7 @@ class ArchiveImporter:
     data: dict[str, Any]
     written: list[str]
     problems: list[str] = field(default_factory=list)
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     cohorts: dict[str, Cohort] = field(default_factory=dict)
@@ -164,11 +165,17 @@ class ArchiveImporter:
     )
 
     def rows(self, name: str) -> list[dict[str, Any]]:
-        rows = self.data.get(name) or []
-        for i, row in enumerate(rows):
-            if not isinstance(row, dict):
-                self.problems.append(f"{name}[{i}]: not an object")
-        return [row for row in rows if isinstance(row, dict)]
+        """A section's records; what is wrong with its shape is said once, however often asked."""
+        if name not in self.sections:
+            rows = self.data.get(name) or []
+            if not isinstance(rows, list):
+                self.problems.append(f"“{name}” in the archive must be a list")
+                rows = []
+            for i, row in enumerate(rows):
+                if not isinstance(row, dict):
+                    self.problems.append(f"{name}[{i}]: not an object")
+            self.sections[name] = [row for row in rows if isinstance(row, dict)]
+        return self.sections[name]
 
     @contextmanager
     def record(self, where: str) -> Iterator[None]:

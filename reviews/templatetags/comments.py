@@ -192,16 +192,30 @@ class _CommentWriter:
         forms = []
         if asker:
             forms.append(
-                self._post(self.question_url, comment, "question", not comment.is_question)
+                self._post(
+                    self.question_url,
+                    comment,
+                    "question",
+                    self.question_labels,
+                    ask=not comment.is_question,
+                )
             )
         if comment.is_question and (asker or viewer["id"] == viewer["review_author_id"]):
             forms.append(
-                self._post(self.resolve_url, comment, "resolved", comment.resolved_at is None)
+                self._post(
+                    self.resolve_url,
+                    comment,
+                    "resolved",
+                    self.resolve_labels,
+                    ask=comment.resolved_at is None,
+                )
             )
         return mark_safe("".join(forms))  # noqa: S308  (each built by format_html)
 
-    def _post(self, template: str, comment: Comment, name: str, value: bool) -> SafeString:
-        labels = self.question_labels if name == "question" else self.resolve_labels
+    def _post(
+        self, template: str, comment: Comment, name: str, labels: tuple[str, str], *, ask: bool
+    ) -> SafeString:
+        """A one-button form that sets ``name`` to 1 (``ask``, its first label) or 0."""
         return format_html(
             '<form method="post" action="{}" class="inline-form">{}'
             '<input type="hidden" name="next" value="{}#comment-{}">'
@@ -212,6 +226,6 @@ class _CommentWriter:
             self.viewer["review_url"],
             comment.pk,
             name,
-            "1" if value else "0",
-            labels[0] if value else labels[1],
+            "1" if ask else "0",
+            labels[0] if ask else labels[1],
         )
