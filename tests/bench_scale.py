@@ -365,6 +365,9 @@ def api_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
             (f"API papers search “{words[k]}”", f"/api/papers/?page_size=100&search={q(words[k])}")
             for k in ("common_en", "rare_en", "common_ko", "rare_ko")
         ],
+        # No query at all: what Django, DRF and the middleware cost before any work, the
+        # floor under every API row (compare it with the bare baseline's rare-word search).
+        ("API root, no query", "/api/"),
         ("API reviews", "/api/reviews/?page_size=100"),
         (
             "API reviews search “" + words["rare_en"] + "”",
