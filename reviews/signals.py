@@ -14,6 +14,13 @@ paper_changed = Signal()
 review_changed = Signal()
 # comment_id, review_id: written or deleted
 comment_changed = Signal()
+# Who should hear of it (notifications), sent inside the writing transaction:
+# review_id, by_id, first (its first revision): a review was published
+review_published = Signal()
+# comment_id, by_id, previous_body ("" when new): a comment was written or edited
+comment_written = Signal()
+# run_id: a demo run succeeded or failed
+run_ended = Signal()
 # member_id: written in bulk (a member's save() sends post_save, which search also follows)
 member_changed = Signal()
 # cohort_id: `loaddemo` made (or found) the demo group; other apps add their demo data

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "filestore",
     "search",
     "meetings",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,9 @@ SPECTACULAR_SETTINGS = {
         "CohortRoleEnum": "reviews.enums.CohortRole",
         "RunStatusEnum": "reviews.enums.RunStatus",
         "RunVerdictEnum": "reviews.enums.RunVerdict",
+        "NotificationKindEnum": "notifications.enums.Kind",
+        "DeliveryEnum": "notifications.enums.Delivery",
+        "ImportKindEnum": ["bibtex", "citations"],
     },
 }
 # API rate-limit counters live in the cache. Local memory is per process; with several web
@@ -356,6 +360,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.reap_runs",
         "schedule": 10.0,
         "options": {"expires": 10},
+    },
+    # Reminders go out within a quarter of an hour of falling due; each is sent once.
+    "notifications-remind": {
+        "task": "notifications.remind",
+        "schedule": 900.0,
+        "options": {"expires": 900},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -23,13 +23,15 @@ from reviews.models import (
 )
 from reviews.validators import validate_markdown_size, validate_time_zone
 
-from .. import rules
+from .. import rules, signals
 from ..enums import SessionStatus
 from ..models import Session, Unavailability
 from ..rotation import NoRotation, Slot, rotation_plan
 from .checks import bump, lock_cohort, require_planner
 
 MAX_SESSIONS_AT_ONCE = 52
+# What members plan around: a change to one of these is news to the cohort.
+NOTICED_FIELDS = ("starts_at", "ends_at", "time_zone", "place", "video_url", "status")
 
 
 def _overlapping(
@@ -159,6 +161,7 @@ def session_update(
     """Change a session; its SEQUENCE goes up so subscribed calendars take the change."""
     require_planner(session.cohort, by)
     lock_cohort(session.cohort)
+    before = {name: getattr(session, name) for name in NOTICED_FIELDS}
     _apply(session, fields)
     if entries is not None:
         entries = list(entries)
@@ -177,6 +180,12 @@ def session_update(
         session.entries.set(entries)
     if presenters is not None:
         session.presenters.set(presenters)
+    changed = [name for name, value in before.items() if getattr(session, name) != value]
+    if changed:
+        cancelled = "status" in changed and session.is_cancelled
+        signals.session_changed.send(
+            sender=Session, session_id=session.pk, by_id=by.pk, cancelled=cancelled, changed=changed
+        )
     return session
 
 

@@ -173,6 +173,9 @@ def _keep_revision(*, review: Review, by: Member, content: ReviewContent) -> Non
         **{s.html_field: getattr(review, s.html_field) for s in Section},
     )
     review_changed(review=review)
+    signals.review_published.send(
+        sender=Review, review_id=review.pk, by_id=by.pk, first=number == 1
+    )
 
 
 @transaction.atomic
@@ -320,6 +323,7 @@ def review_delete(*, review: Review, by: Member, expected_version: int | None = 
     signals.review_changed.send(sender=Review, review_id=review_id, paper_id=review.paper_id)
 
 
+@transaction.atomic
 def comment_create(
     *,
     review: Review,
@@ -347,6 +351,9 @@ def comment_create(
         parent=parent,
     )
     _comment_changed(comment)
+    signals.comment_written.send(
+        sender=Comment, comment_id=comment.pk, by_id=author.pk, previous_body=""
+    )
     return comment
 
 
@@ -468,6 +475,7 @@ def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
     if body == current.body:
         return current
     now = timezone.now()
+    previous = current.body
     CommentRevision.objects.create(
         comment=current,
         body=current.body,
@@ -479,4 +487,7 @@ def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
     current.edited_at = now
     current.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
     _comment_changed(current)
+    signals.comment_written.send(
+        sender=Comment, comment_id=current.pk, by_id=by.pk, previous_body=previous
+    )
     return current

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from reviews import experiments
+from reviews import experiments, signals
 from reviews.enums import ReviewStatus, RunStatus
 from reviews.experiment_texts import translate_text
 from reviews.models import ExperimentRun, Member, Review
@@ -383,7 +383,10 @@ def _finish(run_id: int, current: str, attempt: int | None, **fields: Any) -> bo
     runs = ExperimentRun.objects.filter(pk=run_id, status=current)
     if attempt is not None:
         runs = runs.filter(attempts=attempt)
-    return bool(runs.update(finished_at=timezone.now(), **fields))
+    updated = bool(runs.update(finished_at=timezone.now(), **fields))
+    if updated and fields.get("status") in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+        signals.run_ended.send(sender=ExperimentRun, run_id=run_id)
+    return updated
 
 
 def runs_reap_stale(*, now: datetime | None = None, run_ids: list[int] | None = None) -> int:

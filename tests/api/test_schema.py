@@ -50,6 +50,7 @@ SELF_ONLY_PREFIXES = (
     "/api/bookmarks/",
     "/api/reading-status/",
     "/api/swaps/",
+    "/api/notifications/",
 )
 
 

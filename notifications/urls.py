@@ -1,0 +1,17 @@
+"""Pages of the notifications app."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/read-all/", views.notification_read_all, name="read_all"),
+    path("notifications/settings/", views.notification_settings, name="settings"),
+    path("notifications/<int:pk>/", views.notification_open, name="open"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="read"),
+]
