@@ -54,6 +54,8 @@ class Notification(models.Model):
     section = models.CharField(_("section"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Sent by e-mail, at once or in a digest (claimed just before sending, so never twice).
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -90,6 +92,9 @@ class NotificationSettings(models.Model):
         default=DEFAULT_REMIND_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_REMIND_DAYS)],
     )
+    # The member's local day of their last daily and weekly digest.
+    daily_sent_on = models.DateField(null=True, blank=True, editable=False)
+    weekly_sent_on = models.DateField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -38,11 +38,19 @@ from .models import Notification, NotificationSettings
 REVISION_QUIET = timedelta(days=1)
 
 
-def _active(ids: Iterable[int]) -> set[int]:
+def _active(ids: Iterable[int]) -> dict[int, bool]:
+    """Active members among `ids`, each with whether they have a verified address."""
     ids = set(ids)
     if not ids:
-        return set()
-    return set(Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+        return {}
+    members = Member.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email")
+    return {pk: bool(email) for pk, email in members}
+
+
+def _email_after_commit() -> None:
+    from .tasks import email_due
+
+    transaction.on_commit(email_due.delay)
 
 
 def _send(recipients: dict[int, str], by_id: int | None, **subject: object) -> int:
@@ -59,6 +67,8 @@ def _send(recipients: dict[int, str], by_id: int | None, **subject: object) -> i
     ]
     # The once-per-subject kinds (a review's first publish, a reminder) skip who has one.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(active[row.recipient_id] for row in rows):
+        _email_after_commit()
     return len(rows)
 
 
@@ -236,3 +246,9 @@ def notification_settings_save(
 
 def delivery_of(settings: NotificationSettings, kind: str) -> str:
     return settings.deliveries.get(kind, DEFAULT_DELIVERY[kind])
+
+
+def notification_unsubscribe(*, member: Member, kind: str | None) -> NotificationSettings:
+    """No more mail of `kind` (every kind with None); the app still shows them."""
+    kinds = [kind] if kind else Kind.values
+    return notification_settings_save(member=member, deliveries=dict.fromkeys(kinds, Delivery.OFF))

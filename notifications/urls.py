@@ -14,4 +14,5 @@ urlpatterns = [
     path("notifications/settings/", views.notification_settings, name="settings"),
     path("notifications/<int:pk>/", views.notification_open, name="open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="read"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import mail, selectors, services
+from .enums import Kind
 from .forms import NotificationSettingsForm
 
 
@@ -81,3 +83,22 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             return redirect("notifications:settings")
     status = 400 if request.method == "POST" else 200
     return render(request, "notifications/settings.html", {"form": form}, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link in every notification mail: GET asks, POST unsubscribes. A mail
+    client's one-click POST (RFC 8058) comes signed out and without a CSRF token."""
+    found = mail.unsubscribe_read(token)
+    if found is None:
+        return render(request, "notifications/unsubscribe.html", {"problem": True}, status=400)
+    member, kind = found
+    kind = None if kind == mail.ALL_KINDS else kind
+    context = {"kind_label": Kind(kind).label if kind else ""}
+    if request.method == "POST":
+        services.notification_unsubscribe(member=member, kind=kind)
+        context["done"] = True
+    response = render(request, "notifications/unsubscribe.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

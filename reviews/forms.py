@@ -7,8 +7,13 @@ import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +23,7 @@ from .arxiv_ids import parse_arxiv_id, strip_version
 from .enums import Language, ReadingStatus, Section
 from .experiment_texts import translate_lazy
 from .importers.base import MAX_IMPORT_BYTES, PaperData, import_too_big
+from .mail import Mail, mail_send_later
 from .models import Member, ReadingList
 from .services import ReviewContent
 from .validators import time_zone_names, validate_doi, validate_markdown_size
@@ -120,6 +126,48 @@ class ProfileForm(forms.ModelForm):
     def clean_time_zone(self) -> str:
         # A form without the field (an older page, a script) keeps the member's zone.
         return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form (only verified addresses are in `Member.email`), whose mail is
+    queued for the worker, in the member's language, at most RESETS_PER_HOUR an account, so
+    the form cannot be used to flood someone's inbox."""
+
+    RESETS_PER_HOUR = 3
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        key = f"password-reset:{user.pk}"
+        cache.add(key, 0, 3600)
+        if cache.incr(key) > self.RESETS_PER_HOUR:
+            return
+        path = reverse("password_reset_confirm", args=[context["uid"], context["token"]])
+        context = {
+            **context,
+            "link": f"{settings.SITE_URL}{path}",
+            "site_name": settings.SITE_NAME,
+            "username": user.get_username(),
+        }
+        with translation.override(user.preferred_language):
+            mail = Mail(
+                to=to_email,
+                subject=render_to_string(subject_template_name, context).strip(),
+                text=render_to_string(email_template_name, context),
+                html=render_to_string("registration/password_reset_email.html", context),
+            )
+        mail_send_later(mail)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254)
 
 
 class InviteAcceptForm(UserCreationForm):

@@ -397,7 +397,7 @@ class _MathExtension(Extension):
         # Before the inline processor (20), which does the bracket matching it protects.
         md.treeprocessors.register(_BracketGuardTreeprocessor(md), "bracket_guard", 25)
 
-    def begin(self, source: str, id_prefix: str) -> None:
+    def begin(self, source: str, id_prefix: str, *, math_as_source: bool = False) -> None:
         # A fresh random nonce per render makes placeholders unguessable, so text that merely
         # looks like one stays inert; it never reaches the output, keeping output deterministic.
         token = f"mathph{secrets.token_hex(10)}i"
@@ -409,6 +409,7 @@ class _MathExtension(Extension):
         self.id_prefix = id_prefix
         self.converted: set[tuple[str, bool]] = set()
         self.spent = 0
+        self.as_source = math_as_source
 
     def end(self) -> None:
         self.formulas = []
@@ -443,6 +444,8 @@ class _MathExtension(Extension):
         formula = self._formula(match)
         if formula is None:
             return ""
+        if self.as_source:
+            return _math_source(formula.source)
         key = (formula.tex, formula.display)
         if key not in self.converted:
             # Converting costs 5-10 µs per character of TeX: past the section's budget (in
@@ -1039,17 +1042,19 @@ def _split_text(text: str, separator: str) -> str:
     return separator.join(pieces)
 
 
-def render_markdown(text: str, *, id_prefix: str = "") -> SafeString:
+def render_markdown(text: str, *, id_prefix: str = "", math_as_source: bool = False) -> SafeString:
     """Render untrusted Markdown (with $TeX$ math) to sanitized HTML.
 
     ``id_prefix`` is prepended (before "h-") to every heading id so several rendered sections can
     share a page; it may contain only ASCII letters, digits, '-' and '_'.
+    ``math_as_source`` shows each formula as its TeX in ``<code>``, for mail readers (Gmail,
+    Apple Mail) that render neither MathML nor SVG.
     """
     if not _ID_PREFIX_RE.fullmatch(id_prefix):
         raise ValueError(f"id_prefix may only contain [A-Za-z0-9_-], got {id_prefix!r}")
     source = _normalize_source(text)
     engine = _engine()
-    engine.math.begin(source, id_prefix)
+    engine.math.begin(source, id_prefix, math_as_source=math_as_source)
     _local.id_prefix = id_prefix
     # Rendering builds no reference cycles, but a long section allocates hundreds of thousands
     # of elements and strings, and the cycle collector would walk them again and again (a

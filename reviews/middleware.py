@@ -83,6 +83,9 @@ class MembersOnlyMiddleware:
 
     OPEN_PREFIXES = (
         "/login/",
+        "/password-reset/",
+        "/account/email/verify/",
+        "/notifications/unsubscribe/",
         "/invite/",
         "/i18n/",
         "/static/",

@@ -50,6 +50,9 @@ class Member(AbstractUser):
         validators=[validate_time_zone],
         help_text=_("Session times are shown in this time zone, like Asia/Seoul."),
     )
+    # `email` (AbstractUser) is only ever a verified address: mail and password resets go
+    # there. A new address waits here until its owner opens the link sent to it.
+    email_pending = models.EmailField(_("e-mail address to verify"), blank=True)
     run_limit = models.PositiveSmallIntegerField(
         _("experiment runs at once"),
         null=True,

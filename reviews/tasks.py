@@ -15,6 +15,7 @@ from celery.signals import worker_ready
 from celery.worker.request import Request
 from django.db import close_old_connections
 
+from reviews import mail
 from reviews.services import run_execution, run_queue
 
 logger = logging.getLogger(__name__)
@@ -68,3 +69,15 @@ def _reap_on_start(**kwargs: object) -> None:
     reaped = run_queue.runs_reap()
     if reaped.stale:
         logger.warning("ended %d run(s) whose worker had stopped", reaped.stale)
+
+
+@shared_task(
+    name="reviews.send_mail",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_mail(data: dict[str, Any]) -> None:
+    """Send one message built by the web process (reviews.mail.Mail as a dict)."""
+    mail.mail_send(mail.Mail(**data))

@@ -6,16 +6,43 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import feeds, views
+from .forms import QueuedPasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("invite/<str:code>/", views.invite_accept, name="invite_accept"),
     path("account/profile/", views.profile_edit, name="profile_edit"),
     path("account/tokens/", views.token_create, name="token_create"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("account/password/", views.password_change, name="password_change"),
+    path("account/email/", views.email_change, name="email_change"),
+    path("account/email/remove/", views.email_remove, name="email_remove"),
+    path("account/email/verify/<str:token>/", views.email_verify, name="email_verify"),
     path("account/feed-key/", views.feed_key_create, name="feed_key_create"),
     path("account/feed-key/revoke/", views.feed_key_revoke, name="feed_key_revoke"),
     path("lists/<str:slug>/", views.reading_list, name="reading_list"),

@@ -54,6 +54,25 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = envstr("SITE_NAME", "StudyGroup")
 # When on, every page but sign-in and invites needs a signed-in member.
 MEMBERS_ONLY = envbool("MEMBERS_ONLY", False)
+# Where the site is, for links in e-mail (sent by workers, outside any request).
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail: SMTP where EMAIL_HOST is set (production), else printed by the console backend.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+# Password-reset links and e-mail verification links stay good this long.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -364,6 +383,19 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders go out within a quarter of an hour of falling due; each is sent once.
     "notifications-remind": {
         "task": "notifications.remind",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
+    # Fan-outs queue their mail as they commit; this catches any a lost message left behind.
+    "notifications-email": {
+        "task": "notifications.email_due",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    # Digests go out at 08:00 local time; running every quarter hour reaches every zone
+    # (some are offset by 30 or 45 minutes) early in that hour.
+    "notifications-digests": {
+        "task": "notifications.digests",
         "schedule": 900.0,
         "options": {"expires": 900},
     },

@@ -103,6 +103,32 @@ MATRIX: dict[tuple[str, str, str], tuple[Expected, Expected, Expected, Expected,
         "302 /account/profile/",
         LOGIN,
     ),
+    # Password reset works signed in or out; the mail goes to a verified address only.
+    ("password_reset", "GET", "-"): (200, 200, 200, 200, 200),
+    ("password_reset", "POST", "-"): ("302 /password-reset/sent/",) * 5,
+    ("password_reset_done", "GET", "-"): (200, 200, 200, 200, 200),
+    # A link that is not valid shows its page, whatever the method.
+    ("password_reset_confirm", "GET", "-"): (200, 200, 200, 200, 200),
+    ("password_reset_confirm", "POST", "-"): (200, 200, 200, 200, 200),
+    ("password_reset_complete", "GET", "-"): (200, 200, 200, 200, 200),
+    ("email_change", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("email_change", "POST", "-"): (
+        LOGIN,
+        "302 /account/profile/",
+        "302 /account/profile/",
+        "302 /account/profile/",
+        LOGIN,
+    ),
+    ("email_remove", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
+    ("email_remove", "POST", "-"): (
+        LOGIN,
+        "302 /account/profile/",
+        "302 /account/profile/",
+        "302 /account/profile/",
+        LOGIN,
+    ),
+    # The link carries its own signature: an altered one is refused for everyone.
+    ("email_verify", "GET", "-"): (400, 400, 400, 400, 400),
     ("feed_key_create", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
     ("feed_key_create", "POST", "-"): (LOGIN, 200, 200, 200, LOGIN),
     ("feed_key_revoke", "GET", "-"): (LOGIN, 405, 405, 405, LOGIN),
@@ -291,6 +317,15 @@ PRIVATE_FEED_ROUTES = frozenset(
 )
 
 # Syndication views answer any method (they are read-only), so they get no POST row.
+ACCOUNT_RECOVERY_ROUTES = frozenset(
+    {
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+        "email_verify",
+    }
+)
 ANY_METHOD_ROUTES = frozenset(
     {
         "feed_rss",
@@ -446,6 +481,8 @@ def url_for(route: str, target: str, world: World) -> str:
         "feed_private_tag_atom": [world.feed_key, world.tag.slug],
         "feed_private_member_rss": [world.feed_key, world.author.username],
         "feed_private_member_atom": [world.feed_key, world.author.username],
+        "password_reset_confirm": ["MQ", "set-password"],
+        "email_verify": ["not-a-signed-token"],
     }
     return reverse(route, args=args.get(route, []))
 
@@ -472,6 +509,8 @@ def post_data(route: str, target: str, world: World) -> dict[str, str]:
         },
         "profile_edit": {"display_name": "Renamed", "bio": "Hi.", "preferred_language": "ko"},
         "token_create": {"name": "laptop script"},
+        "password_reset": {"email": "author@example.org"},
+        "email_change": {"email": "new-address@example.org"},
         "password_change": {
             "old_password": PASSWORD,
             "new_password1": "a-new-Passphrase-42",
@@ -657,7 +696,8 @@ def test_members_only_sends_anonymous_to_login_except_login_and_invite(
     world: World, settings: Any
 ) -> None:
     settings.MEMBERS_ONLY = True
-    open_routes = {"login", "invite_accept", *PRIVATE_FEED_ROUTES}
+    # Password reset and the e-mail link are for members who cannot sign in, or are away.
+    open_routes = {"login", "invite_accept", *PRIVATE_FEED_ROUTES, *ACCOUNT_RECOVERY_ROUTES}
     for role in ("anonymous", "inactive"):
         client = client_for(role, world)
         for (route, method, target), row in MATRIX.items():
@@ -683,7 +723,7 @@ def test_members_only_serves_members_as_usual(world: World, settings: Any) -> No
         expected = format_expected(row[ROLES.index("member")], world, "member")
         assert (url, outcome(client.get(url), url)) == (url, expected)
         pages += expected == 200
-    assert pages == 37
+    assert pages == 41
 
 
 def test_members_only_login_redirect_keeps_query_string(world: World, settings: Any) -> None:

@@ -420,7 +420,7 @@ def invite_accept(
     locked = Invite.objects.select_for_update().get(pk=invite.pk)
     if not locked.is_usable:
         raise ValidationError(_("This invite link has expired or was already used."))
-    member = Member(username=username, display_name=display_name, email=email)
+    member = Member(username=username, display_name=display_name)
     member.set_password(password)
     member.full_clean(exclude=["password"])
     try:
@@ -434,6 +434,10 @@ def invite_accept(
     locked.used_by = member
     locked.used_at = timezone.now()
     locked.save(update_fields=["used_by", "used_at"])
+    if email:
+        from .accounts import member_email_request
+
+        member_email_request(member=member, address=email)
     return member
 
 

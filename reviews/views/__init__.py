@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from .account import feed_key_create, feed_key_revoke, password_change
+from .account import (
+    email_change,
+    email_remove,
+    email_verify,
+    feed_key_create,
+    feed_key_revoke,
+    password_change,
+)
 from .arxiv_import import arxiv_import, paper_complete_authors
 from .comments import comment_create, comment_delete
 from .discussion import comment_edit, comment_history, review_revision
@@ -33,6 +40,9 @@ from .runs import (
 )
 
 __all__ = [
+    "email_change",
+    "email_remove",
+    "email_verify",
     "arxiv_import",
     "import_inbox",
     "bookmark",

@@ -1,4 +1,4 @@
-"""A member's own credentials: password change and the private feed key."""
+"""A member's own credentials: password change, e-mail address and the private feed key."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import signin
-from ..forms import ProfileForm
+from ..forms import EmailForm, ProfileForm
 from ..services import accounts
 from .members import _profile_page
 
@@ -62,3 +63,46 @@ def feed_key_revoke(request: HttpRequest) -> HttpResponse:
     if accounts.feed_key_revoke(member=request.user):
         messages.success(request, _("Private feed URL revoked."))
     return redirect("profile_edit")
+
+
+@login_required
+@require_POST
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask to use a new address: a link to verify it goes there."""
+    form = EmailForm(request.POST)
+    if form.is_valid():
+        try:
+            member = accounts.member_email_request(
+                member=request.user, address=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if member.email_pending:
+                messages.success(
+                    request,
+                    _("We sent a link to %(address)s: open it to use that address.")
+                    % {"address": member.email_pending},
+                )
+            return redirect(reverse("profile_edit") + "#email")
+    page = _profile_page(request, ProfileForm(instance=request.user), email_form=form, status=400)
+    return page
+
+
+@require_GET
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the verification mail; it works signed out too."""
+    try:
+        member = accounts.member_email_verify(token=token)
+    except ValidationError as error:
+        context = {"problem": " ".join(error.messages)}
+        return render(request, "reviews/email_verified.html", context, status=400)
+    return render(request, "reviews/email_verified.html", {"address": member.email})
+
+
+@login_required
+@require_POST
+def email_remove(request: HttpRequest) -> HttpResponse:
+    accounts.member_email_remove(member=request.user)
+    messages.success(request, _("Your e-mail address was removed: no mail is sent to you."))
+    return redirect(reverse("profile_edit") + "#email")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import selectors, services, signin
 from ..forms import (
+    EmailForm,
     InviteAcceptForm,
     ProfileForm,
     TokenForm,
@@ -56,6 +57,8 @@ def _profile_page(
     context = {
         "form": form,
         "token_form": extra.pop("token_form", None) or TokenForm(),
+        "email_form": extra.pop("email_form", None)
+        or EmailForm(initial={"email": request.user.email_pending}),
         "tokens": ApiToken.objects.filter(member=request.user, revoked_at__isnull=True),
         "feed_key": FeedKey.objects.filter(member=request.user).first(),
         **extra,
