@@ -294,3 +294,54 @@ def session_my_comments(*, session: Session, user: Member | AnonymousUser) -> Qu
         .select_related("review__paper", "review__author")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass
+class SinceLastSession:
+    """What happened in a cohort since its previous meeting: reviews published by its members
+    or of its lists' papers, and comments on them (questions first)."""
+
+    cohort: Cohort
+    previous: Session | None
+    next: Session | None
+    since: datetime | None
+    reviews: list[Review] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    questions: list[Comment] = field(default_factory=list)
+
+
+SINCE_LIMIT = 100
+
+
+def since_last_session(*, cohort: Cohort, now: datetime | None = None) -> SinceLastSession:
+    now = now or timezone.now()
+    previous = (
+        Session.objects.filter(cohort=cohort, starts_at__lt=now)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("-starts_at")
+        .first()
+    )
+    answer = SinceLastSession(cohort, previous, next_session(cohort=cohort, now=now), None)
+    if previous is None:
+        return answer
+    answer.since = min(previous.ends_at, now)
+    ours = Q(author__memberships__cohort=cohort) | Q(paper__entries__reading_list__cohort=cohort)
+    published = Review.objects.filter(ours, status=ReviewStatus.PUBLISHED).values("pk")
+    answer.reviews = list(
+        Review.objects.filter(pk__in=published, published_at__gt=answer.since)
+        .select_related("author", "paper")
+        .only("tldr", "published_at", "author", "paper__title", *_author_fields("author"))
+        .order_by("-published_at")[:SINCE_LIMIT]
+    )
+    comments = (
+        Comment.objects.filter(review__in=published, created_at__gt=answer.since)
+        .select_related("author", "review__paper", "review__author")
+        .order_by("-created_at")
+    )
+    answer.questions = list(comments.filter(is_question=True)[:SINCE_LIMIT])
+    answer.comments = list(comments.filter(is_question=False)[:SINCE_LIMIT])
+    return answer
+
+
+def _author_fields(prefix: str) -> list[str]:
+    return [f"{prefix}__{name}" for name in MEMBER_FIELDS]

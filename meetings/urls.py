@@ -11,6 +11,7 @@ app_name = "meetings"
 urlpatterns = [
     path("cohorts/<str:slug>/", views.cohort_detail, name="cohort_detail"),
     path("cohorts/<str:slug>/plan/", views.plan, name="plan"),
+    path("cohorts/<str:slug>/since/", views.since_last_session, name="since_last_session"),
     path("cohorts/<str:slug>/rotation/", views.rotation_assign, name="rotation_assign"),
     path("cohorts/<str:slug>/assignments/", views.assignment_create, name="assignment_create"),
     path("cohorts/<str:slug>/unavailable/", views.unavailability_edit, name="unavailability_edit"),

@@ -13,6 +13,7 @@ mail is sent, so two workers never send it twice, and released if sending fails.
 from __future__ import annotations
 
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,7 +34,7 @@ from reviews.models import Member
 from . import selectors
 from .enums import Delivery, Kind
 from .models import Notification, NotificationSettings
-from .services import delivery_of, notification_settings_for
+from .services import delivery_of
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 ALL_KINDS = "all"
@@ -122,19 +124,17 @@ def _zone(member: Member) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def _claim(ids: Iterable[int], now: datetime) -> list[int]:
-    """Mark these rows e-mailed; the ids this call got (another worker may have some)."""
-    claimed = []
-    for pk in ids:
-        if Notification.objects.filter(pk=pk, emailed_at__isnull=True).update(emailed_at=now):
-            claimed.append(pk)
-    return claimed
+def _claim(ids: list[int], now: datetime) -> set[int]:
+    """Mark these rows e-mailed at `now`; the ids this call got (another worker may have
+    taken some): two statements, however many rows."""
+    Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(emailed_at=now)
+    return set(Notification.objects.filter(pk__in=ids, emailed_at=now).values_list("pk", flat=True))
 
 
 def _send(member: Member, rows: list[Notification], *, kind: str, subject_of: object) -> bool:
     """Claim `rows`, send them as one message, and release them if sending fails."""
     now = timezone.now()
-    claimed = set(_claim([n.pk for n in rows], now))
+    claimed = _claim([n.pk for n in rows], now)
     rows = [n for n in rows if n.pk in claimed]
     if not rows:
         return False
@@ -149,32 +149,48 @@ def _send(member: Member, rows: list[Notification], *, kind: str, subject_of: ob
     return True
 
 
-def _recipients(member_ids: Iterable[int]) -> dict[int, Member]:
-    members = Member.objects.filter(pk__in=set(member_ids), is_active=True).exclude(email="")
-    return {m.pk: m for m in members}
-
-
-def _rows(member: Member, kinds: Iterable[str], since: datetime) -> list[Notification]:
-    """Not yet mailed, of these kinds, since then: what `member` may still read, oldest first."""
-    rows = selectors.inbox(member).filter(
-        emailed_at__isnull=True, kind__in=list(kinds), created_at__gte=since
+def _unmailed(member_ids: Iterable[int], since: datetime) -> dict[int, list[Notification]]:
+    """Per member, oldest first: what was not mailed yet, since then, that they may still
+    read. One query for all of them."""
+    rows = (
+        Notification.objects.filter(
+            selectors.VISIBLE,
+            recipient_id__in=list(member_ids),
+            emailed_at__isnull=True,
+            created_at__gte=since,
+        )
+        .select_related(*selectors.SUBJECTS)
+        .order_by("created_at", "pk")
     )
-    return list(rows.order_by("created_at", "pk"))
+    found: dict[int, list[Notification]] = defaultdict(list)
+    for n in rows:
+        found[n.recipient_id].append(n)
+    return found
+
+
+def _choices(members: Iterable[Member]) -> dict[int, NotificationSettings]:
+    ids = [m.pk for m in members]
+    found = {c.member_id: c for c in NotificationSettings.objects.filter(member_id__in=ids)}
+    return {pk: found.get(pk) or NotificationSettings(member_id=pk) for pk in ids}
+
+
+def _mailable() -> QuerySet[Member]:
+    return Member.objects.filter(is_active=True).exclude(email="")
 
 
 def email_due(*, now: datetime | None = None) -> int:
     """Mail each notification its recipient wants at once; how many messages went out."""
     now = now or timezone.now()
-    pending = Notification.objects.filter(
-        emailed_at__isnull=True, created_at__gte=now - IMMEDIATE_WINDOW
-    ).exclude(recipient__email="")
-    members = _recipients(pending.values_list("recipient_id", flat=True).distinct())
+    since = now - IMMEDIATE_WINDOW
+    waiting = Notification.objects.filter(emailed_at__isnull=True, created_at__gte=since)
+    members = list(_mailable().filter(pk__in=waiting.values("recipient_id")))
+    choices = _choices(members)
+    rows = _unmailed([m.pk for m in members], since)
     sent = 0
-    for member in members.values():
-        choices = notification_settings_for(member)
-        kinds = [k for k in Kind.values if delivery_of(choices, k) == Delivery.IMMEDIATE]
-        for n in _rows(member, kinds, now - IMMEDIATE_WINDOW):
-            sent += _send(member, [n], kind=n.kind, subject_of=lambda items: items[0].text)
+    for member in members:
+        for n in rows.get(member.pk, []):
+            if delivery_of(choices[member.pk], n.kind) == Delivery.IMMEDIATE:
+                sent += _send(member, [n], kind=n.kind, subject_of=lambda items: items[0].text)
     return sent
 
 
@@ -199,27 +215,43 @@ def _digest_subject(items: list[Item], delivery: str) -> str:
     )
 
 
-def _local_today(member: Member, now: datetime) -> tuple[date, int, int]:
-    local = now.astimezone(_zone(member))
-    return local.date(), local.hour, local.weekday()
-
-
 def digests_due(*, now: datetime | None = None) -> int:
     """At DIGEST_HOUR in each member's time zone: their daily digest, and on Monday their
     weekly one, of what they chose to get that way and was not mailed yet."""
     now = now or timezone.now()
+    due: list[tuple[Member, date, int]] = []
+    for member in _mailable():
+        local = now.astimezone(_zone(member))
+        if local.hour == DIGEST_HOUR:
+            due.append((member, local.date(), local.weekday()))
+    if not due:
+        return 0
+    choices = _choices(m for m, _day, _weekday in due)
+    rows = _unmailed([m.pk for m, _day, _weekday in due], now - DIGEST_WINDOW[Delivery.WEEKLY])
     sent = 0
-    for member in Member.objects.filter(is_active=True).exclude(email=""):
-        today, hour, weekday = _local_today(member, now)
-        if hour != DIGEST_HOUR:
-            continue
+    for member, today, weekday in due:
         for delivery, field in (
             (Delivery.DAILY, "daily_sent_on"),
             (Delivery.WEEKLY, "weekly_sent_on"),
         ):
             if delivery == Delivery.WEEKLY and weekday != 0:
                 continue
-            sent += _digest(member, delivery, field, today, now)
+            mine = choices[member.pk]
+            if getattr(mine, field) == today:
+                continue
+            since = now - DIGEST_WINDOW[delivery]
+            picked = [
+                n
+                for n in rows.get(member.pk, [])
+                if n.created_at >= since and delivery_of(mine, n.kind) == delivery
+            ][-MAX_DIGEST_ITEMS:]
+            if picked and _mark_digest(member, field, today):
+                sent += _send(
+                    member,
+                    picked,
+                    kind=ALL_KINDS,
+                    subject_of=lambda items, d=delivery: _digest_subject(items, d),
+                )
     return sent
 
 
@@ -234,21 +266,3 @@ def _mark_digest(member: Member, field: str, today: date) -> bool:
     setattr(choices, field, today)
     choices.save(update_fields=[field, "updated_at"])
     return True
-
-
-def _digest(member: Member, delivery: str, field: str, today: date, now: datetime) -> int:
-    choices = notification_settings_for(member)
-    kinds = [k for k in Kind.values if delivery_of(choices, k) == delivery]
-    if not kinds or getattr(choices, field) == today:
-        return 0
-    rows = _rows(member, kinds, now - DIGEST_WINDOW[delivery])[-MAX_DIGEST_ITEMS:]
-    if not rows or not _mark_digest(member, field, today):
-        return 0
-    return int(
-        _send(
-            member,
-            rows,
-            kind=ALL_KINDS,
-            subject_of=lambda items: _digest_subject(items, delivery),
-        )
-    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,11 +23,27 @@ from .models import Notification
 PAGE_SIZE = 50
 
 
+# A notification its recipient may still read: no review, or a published one, or their own.
+VISIBLE = (
+    Q(review__isnull=True)
+    | Q(review__status=ReviewStatus.PUBLISHED)
+    | Q(review__author=F("recipient"))
+)
+# What a notification's line and link read.
+SUBJECTS = (
+    "actor",
+    "review__paper",
+    "review__author",
+    "comment",
+    "session__cohort",
+    "assignment__cohort",
+    "run",
+)
+
+
 def visible_to(member: Member) -> QuerySet[Notification]:
     """`member`'s notifications whose subject they may still read."""
-    return Notification.objects.filter(recipient=member).filter(
-        Q(review__isnull=True) | Q(review__status=ReviewStatus.PUBLISHED) | Q(review__author=member)
-    )
+    return Notification.objects.filter(VISIBLE, recipient=member)
 
 
 def unread_count(member: Member) -> int:
@@ -36,15 +52,7 @@ def unread_count(member: Member) -> int:
 
 
 def inbox(member: Member, *, unread_only: bool = False) -> QuerySet[Notification]:
-    rows = visible_to(member).select_related(
-        "actor",
-        "review__paper",
-        "review__author",
-        "comment",
-        "session__cohort",
-        "assignment__cohort",
-        "run",
-    )
+    rows = visible_to(member).select_related(*SUBJECTS)
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return rows.order_by("-created_at", "-pk")

@@ -467,6 +467,24 @@ class CommentRevision(models.Model):
         return f"{self.comment} ({self.written_at:%Y-%m-%d %H:%M})"
 
 
+class Visit(models.Model):
+    """A member's visits to a page (`review:12`, `paper:3`, `list:classics`): what appeared
+    after `since`, the end of their previous visit, is new to them on this one."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=80)
+    seen_at = models.DateTimeField()
+    since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "page"], name="unique_visit_page"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.page}"
+
+
 class Bookmark(models.Model):
     """A paper on a member's read-later list."""
 

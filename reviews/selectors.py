@@ -158,10 +158,13 @@ def reading_list_entries(
         .order_by("number")
     )
     if user.is_authenticated:
+        # The newest review by someone else, to mark entries with reviews new since a visit.
+        others = published.exclude(author=user).order_by("-published_at")
         entries = entries.annotate(
             my_status=Subquery(
                 EntryStatus.objects.filter(entry=OuterRef("pk"), member=user).values("status")[:1]
-            )
+            ),
+            latest_review_at=Subquery(others.values("published_at")[:1]),
         )
     if tag:
         entries = entries.filter(paper__tags__slug=tag)

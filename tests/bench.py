@@ -197,6 +197,92 @@ def bench_search(rows: list[str]) -> None:
         )
 
 
+FAN_OUT_MEMBERS = 200
+DIGEST_EVENTS = 1000
+
+
+def bench_notifications(rows: list[str]) -> None:
+    """A review published to a cohort of 200, and the daily digests of 1,000 events for 200
+    members (e-mail to Django's in-memory backend, so building is what is timed)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.test import override_settings
+
+    from notifications import mail
+    from notifications.enums import Delivery, Kind
+    from notifications.models import Notification, NotificationSettings
+    from notifications.services import notify_review_published
+    from reviews import services
+    from reviews.models import Cohort, CohortMembership, Member, Paper, ReadingList, Review
+
+    cohort = Cohort.objects.create(name="Bench cohort", slug="bench-cohort")
+    members = Member.objects.bulk_create(
+        [
+            Member(username=f"bench{i}", email=f"bench{i}@example.org", time_zone="Asia/Seoul")
+            for i in range(FAN_OUT_MEMBERS)
+        ]
+    )
+    members = list(Member.objects.filter(username__startswith="bench").order_by("pk"))
+    CohortMembership.objects.bulk_create(
+        [CohortMembership(cohort=cohort, member=m) for m in members]
+    )
+    rl = ReadingList.objects.create(cohort=cohort, title="Bench list", slug="bench-list")
+    paper = Paper.objects.create(title="A paper the whole cohort follows")
+    rl.entries.create(number=1, paper=paper)
+    content = services.ReviewContent(tldr="Fan-out", thoughts="@bench1 @bench2 have a look")
+    review = services.review_create(paper=paper, author=members[0], content=content, publish=True)
+
+    def fan_out() -> None:
+        Notification.objects.filter(review=review).delete()
+        notify_review_published(review_id=review.pk, by_id=members[0].pk, first=True)
+
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        fan_out()
+    sent = Notification.objects.filter(review=review).count()
+    median, p95 = timed(fan_out, 10)
+    rows.append(
+        f"| fan-out: first publish to {sent} members of a cohort | {median:.2f} | {p95:.2f} "
+        f"| {len(queries)} |"
+    )
+
+    Notification.objects.all().delete()
+    NotificationSettings.objects.bulk_create(
+        [NotificationSettings(member=m, deliveries={Kind.COMMENT: Delivery.DAILY}) for m in members]
+    )
+    seoul = ZoneInfo("Asia/Seoul")
+    eight = datetime(2026, 12, 8, 8, 5, tzinfo=seoul)
+    reviews = list(Review.objects.filter(status="published")[:20]) or [review]
+    events = [
+        Notification(
+            recipient=members[i % len(members)],
+            kind=Kind.COMMENT,
+            actor=members[(i + 1) % len(members)],
+            review=reviews[i % len(reviews)],
+            created_at=eight - timedelta(hours=3),
+        )
+        for i in range(DIGEST_EVENTS)
+    ]
+    Notification.objects.bulk_create(events)
+
+    def digests() -> int:
+        Notification.objects.update(emailed_at=None)
+        NotificationSettings.objects.update(daily_sent_on=None)
+        return mail.digests_due(now=eight)
+
+    backend = "django.core.mail.backends.locmem.EmailBackend"
+    with override_settings(EMAIL_BACKEND=backend):
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            messages = digests()
+        median, p95 = timed(digests, 3)
+    rows.append(
+        f"| daily digests: {DIGEST_EVENTS} events to {messages} members (built and handed to "
+        f"the mail backend) | {median:.2f} | {p95:.2f} | {len(queries)} |"
+    )
+
+
 def main() -> None:
     if sys.argv[1:] == ["markdown"]:  # python -m tests.bench markdown: only the worst case
         print("\n".join(bench_markdown_worst_case()))
@@ -205,15 +291,19 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     rows = ["| what | median ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
     try:
-        bench_markdown(rows)
-        bench_pages(rows)
-        bench_search(rows)
+        if sys.argv[1:] == ["notifications"]:  # python -m tests.bench notifications: alone
+            bench_notifications(rows)
+        else:
+            bench_markdown(rows)
+            bench_pages(rows)
+            bench_search(rows)
+            bench_notifications(rows)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     print(f"database: {connection.vendor}, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print("\n".join(rows))
-    if sys.argv[1:] == ["pages"]:  # python -m tests.bench pages: without the worst case
+    if sys.argv[1:] in (["pages"], ["notifications"]):  # without the worst case
         return
     print()
     print("\n".join(bench_markdown_worst_case()))

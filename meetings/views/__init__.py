@@ -26,6 +26,7 @@ from .sessions import (
     session_rsvp,
     session_volunteer,
     session_withdraw,
+    since_last_session,
     swap_answer,
     swap_create,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "review_slides_download",
     "rotation_assign",
     "session_detail",
+    "since_last_session",
     "session_edit",
     "session_row",
     "session_rsvp",

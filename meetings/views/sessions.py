@@ -26,6 +26,14 @@ def _say_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 @require_GET
+def since_last_session(request: HttpRequest, slug: str) -> HttpResponse:
+    """What changed in the cohort since its previous meeting: reviews, questions, comments."""
+    cohort = get_object_or_404(Cohort, slug=slug)
+    answer = selectors.since_last_session(cohort=cohort)
+    return render(request, "meetings/since_last_session.html", {"answer": answer})
+
+
+@require_GET
 def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = get_object_or_404(Cohort, slug=slug)
     user = request.user

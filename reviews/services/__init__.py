@@ -11,11 +11,13 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from .. import signals
@@ -495,3 +497,39 @@ def comment_update(*, comment: Comment, by: Member, body: str) -> Comment:
         sender=Comment, comment_id=current.pk, by_id=by.pk, previous_body=previous
     )
     return current
+
+
+# Reloading a page within this long is the same visit: what was new stays marked.
+VISIT_GAP = timedelta(minutes=30)
+
+_VISIT_SQL = """
+INSERT INTO reviews_visit (member_id, page, seen_at, since) VALUES (%s, %s, %s, NULL)
+ON CONFLICT (member_id, page) DO UPDATE SET
+    since = CASE
+        WHEN reviews_visit.seen_at < %s THEN reviews_visit.seen_at
+        ELSE reviews_visit.since
+    END,
+    seen_at = excluded.seen_at
+RETURNING since
+"""
+
+
+def visit_record(*, member: Member, page: str) -> datetime | None:
+    """Record that `member` is looking at `page`; what appeared after the returned moment is
+    new to them (None on a first visit: nothing is marked). One statement, read and write."""
+    now = timezone.now()
+    ops = connection.ops
+    params = [
+        member.pk,
+        page[:80],
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datetimefield_value(now - VISIT_GAP),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_VISIT_SQL, params)
+        (since,) = cursor.fetchone()
+    if isinstance(since, str):  # SQLite keeps text
+        since = parse_datetime(since)
+    if since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since, UTC)
+    return since

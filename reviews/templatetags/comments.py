@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reviews.models import Comment, Member
 
@@ -71,6 +72,10 @@ class _CommentWriter:
         self.question_url = reverse("meetings:comment_question", args=[0])
         self.resolve_url = reverse("meetings:comment_resolve", args=[0])
         self.question_labels = (_("Ask at the session"), _("Not a question"))
+        # New since the viewer's last visit to this review (views.reviews.review_detail).
+        self.new_badge = format_html(
+            '<span class="badge new">{}</span> ', pgettext("since my last visit", "New")
+        )
         self.resolve_labels = (_("Mark resolved"), _("Reopen"))
 
     def many(self, comments: list[Comment]) -> SafeString:
@@ -96,13 +101,16 @@ class _CommentWriter:
             if comment.section and comment.section != self.section
             else ""
         )
+        new = getattr(comment, "is_new", False)
         return format_html(
-            '<div class="comment" id="comment-{}">\n'
-            '  <p class="comment-meta">{}\n'
+            '<div class="comment{}" id="comment-{}">\n'
+            '  <p class="comment-meta">{}{}\n'
             '    · <time datetime="{}">{}</time>{}{}</p>\n'
             '  <div class="prose comment-body">{}</div>{}\n'
             "</div>",
+            " is-new" if new else "",
             comment.pk,
+            self.new_badge if new else "",
             self.author(comment.author),
             comment.created_iso,
             comment.created_text,

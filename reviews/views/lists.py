@@ -78,6 +78,12 @@ def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
         query = urlencode({**kept, "page": before // ENTRIES_PER_PAGE + 1})
         return redirect(f"{rl.get_absolute_url()}?{query}#entry-{number}")
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    if request.user.is_authenticated:
+        since = services.visit_record(member=request.user, page=f"list:{rl.pk}")
+        for entry in page:
+            entry.has_new = bool(
+                since and entry.latest_review_at and entry.latest_review_at > since
+            )
     context = {
         "reading_list": rl,
         "other_lists": ReadingList.objects.exclude(pk=rl.pk).select_related("cohort"),

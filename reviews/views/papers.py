@@ -31,6 +31,11 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.is_authenticated:
         my_review = Review.objects.filter(paper=paper, author=request.user).only("status").first()
         bookmarked = Bookmark.objects.filter(paper=paper, member=request.user).exists()
+        since = services.visit_record(member=request.user, page=f"paper:{paper.pk}")
+        for review in paper.published_reviews:
+            review.is_new = bool(
+                since and review.author_id != request.user.pk and review.published_at > since
+            )
     context = {
         "paper": paper,
         "reviews": paper.published_reviews,

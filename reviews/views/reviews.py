@@ -230,6 +230,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         review = selectors.review_for_page(pk=pk, user=request.user)
     except Review.DoesNotExist:
         raise Http404 from None
+    if request.user.is_authenticated:
+        since = services.visit_record(member=request.user, page=f"review:{review.pk}")
+        for comment in review.all_comments:
+            comment.is_new = bool(
+                since and comment.author_id != request.user.pk and comment.created_at > since
+            )
     return review_page(request, review)
 
 
