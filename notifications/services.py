@@ -7,6 +7,7 @@ active members are told.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -34,6 +35,8 @@ from .enums import DEFAULT_DELIVERY, MAX_REMIND_DAYS, Delivery, Kind
 from .mentions import mentioned_ids
 from .models import Notification, NotificationSettings
 
+logger = logging.getLogger(__name__)
+
 # A review's revisions tell its commenters at most this often.
 REVISION_QUIET = timedelta(days=1)
 
@@ -48,9 +51,16 @@ def _active(ids: Iterable[int]) -> dict[int, bool]:
 
 
 def _email_after_commit() -> None:
+    transaction.on_commit(_queue_email)
+
+
+def _queue_email() -> None:
     from .tasks import email_due
 
-    transaction.on_commit(email_due.delay)
+    try:
+        email_due.delay()
+    except Exception:  # the broker is down: never fail the change; beat's sweep sends it
+        logger.warning("could not queue notification mail; the next sweep sends it")
 
 
 def _send(recipients: dict[int, str], by_id: int | None, **subject: object) -> int:

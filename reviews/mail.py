@@ -8,12 +8,15 @@ production.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,8 +50,17 @@ def mail_send(mail: Mail) -> None:
 
 
 def mail_send_later(mail: Mail) -> None:
-    """Queue `mail` for the worker once the current transaction commits."""
+    """Queue `mail` for the worker once the current transaction commits. With the broker
+    down the change still stands and the message is dropped, logged: the member asks again
+    (a verification or password-reset link)."""
     from .tasks import send_mail
 
     data: dict[str, Any] = asdict(mail)
-    transaction.on_commit(lambda: send_mail.delay(data))
+
+    def queue() -> None:
+        try:
+            send_mail.delay(data)
+        except Exception:
+            logger.exception("could not queue mail to %s", mail.to)
+
+    transaction.on_commit(queue)

@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from reviews.api.serializers import MAX_ID
+
 from ..enums import MAX_REMIND_DAYS, Delivery, Kind
 from ..models import Notification, NotificationSettings
 from ..selectors import notification_text, notification_url
@@ -55,7 +57,9 @@ class MarkReadSerializer(serializers.Serializer):
     """`ids` of my notifications to mark read; none means all of them."""
 
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
     )
 
 

@@ -22,10 +22,11 @@ from notifications.enums import Delivery, Kind
 from notifications.models import Notification, NotificationSettings
 from reviews import services as review_services
 from reviews import tasks as review_tasks
-from reviews.models import Member
+from reviews.models import Invite, Member
 from reviews.services import accounts
 from tests.factories import PASSWORD, MemberFactory, make_comment, make_review
 from tests.smtp import SmtpServer, smtp_server
+from tests.worker import publishing_to
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +281,36 @@ def test_fan_out_queues_mail_only_after_commit_and_only_for_addresses(
     with django_capture_on_commit_callbacks() as callbacks:
         make_comment(review=review, author=MemberFactory())
     assert len(callbacks) == 1
+
+
+def test_comment_stands_when_the_mail_queue_is_down(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    author = MemberFactory(email="a@example.org")
+    review = make_review(author=author)
+    reader = MemberFactory(email="r@example.org")
+    client = Client()
+    client.force_login(reader)
+    with (
+        publishing_to("redis://127.0.0.1:1/0"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        response = client.post(reverse("comment_create", args=[review.pk]), {"body": "Nice."})
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert Notification.objects.filter(recipient=author, emailed_at__isnull=True).count() == 1
+
+
+def test_invite_address_waits_for_its_link(
+    smtp: SmtpServer, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invite = Invite.objects.create(created_by=MemberFactory(is_staff=True))
+    with django_capture_on_commit_callbacks() as callbacks:
+        member = review_services.invite_accept(
+            invite=invite, username="newbie", password=PASSWORD, email="newbie@example.org"
+        )
+    assert (member.email, member.email_pending) == ("", "newbie@example.org")
+    run_mail_callbacks(callbacks, monkeypatch)
+    (message,) = smtp.wait_for(1)
+    assert message["To"] == "newbie@example.org"
+    assert "/account/email/verify/" in parts(message)[0]
