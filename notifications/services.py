@@ -55,12 +55,13 @@ def _email_after_commit() -> None:
 
 
 def _queue_email() -> None:
-    from .tasks import email_due
+    # By name, through the project's app: the web process needs no task module for it.
+    from studygroup.celery import app
 
     try:
-        email_due.delay()
+        app.send_task("notifications.email_due")
     except Exception:  # the broker is down: never fail the change; beat's sweep sends it
-        logger.warning("could not queue notification mail; the next sweep sends it")
+        logger.warning("could not queue notification mail; the next sweep sends it", exc_info=True)
 
 
 def _send(recipients: dict[int, str], by_id: int | None, **subject: object) -> int:

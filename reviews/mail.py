@@ -53,13 +53,13 @@ def mail_send_later(mail: Mail) -> None:
     """Queue `mail` for the worker once the current transaction commits. With the broker
     down the change still stands and the message is dropped, logged: the member asks again
     (a verification or password-reset link)."""
-    from .tasks import send_mail
+    from studygroup.celery import app
 
     data: dict[str, Any] = asdict(mail)
 
     def queue() -> None:
         try:
-            send_mail.delay(data)
+            app.send_task("reviews.send_mail", args=[data])
         except Exception:
             logger.exception("could not queue mail to %s", mail.to)
 

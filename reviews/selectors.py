@@ -178,21 +178,25 @@ def reading_list_entries(
     return entries
 
 
-def paper_with_reviews(*, pk: int) -> Paper:
+def paper_with_reviews(*, pk: int, user: Member | AnonymousUser | None = None) -> Paper:
+    """The paper with its published reviews and list entries; for a member, in the same
+    query, the status of their own review (`my_review_status`, None without one) and
+    whether they bookmarked it (`bookmarked`)."""
     reviews = review_items(published_reviews())
-    return (
-        Paper.objects.only(*PAPER_PAGE_FIELDS)
-        .prefetch_related(
-            "tags",
-            Prefetch("reviews", queryset=reviews, to_attr="published_reviews"),
-            Prefetch(
-                "entries",
-                queryset=ReadingListEntry.objects.select_related("reading_list"),
-                to_attr="list_entries",
-            ),
-        )
-        .get(pk=pk)
-    )
+    papers = Paper.objects.only(*PAPER_PAGE_FIELDS)
+    if user is not None and user.is_authenticated:
+        mine = Review.objects.filter(paper=OuterRef("pk"), author=user).values("status")[:1]
+        marked = Bookmark.objects.filter(paper=OuterRef("pk"), member=user)
+        papers = papers.annotate(my_review_status=Subquery(mine), bookmarked=Exists(marked))
+    return papers.prefetch_related(
+        "tags",
+        Prefetch("reviews", queryset=reviews, to_attr="published_reviews"),
+        Prefetch(
+            "entries",
+            queryset=ReadingListEntry.objects.select_related("reading_list"),
+            to_attr="list_entries",
+        ),
+    ).get(pk=pk)
 
 
 def review_for_page(
@@ -201,24 +205,27 @@ def review_for_page(
     """The review with its rendered sections, comments and revisions (numbers only, unless
     the history page asks for their text)."""
     comments = Comment.objects.select_related("author").defer("body").order_by("created_at", "pk")
-    revisions = ReviewRevision.objects.order_by("-number")
-    if full_revisions:
-        # The history page diffs the sources; each revision's HTML is for its own page.
-        html = [f"{key}_html" for key in SECTION_SOURCES]
-        revisions = revisions.select_related("published_by").defer(*html)
-    else:
-        revisions = revisions.only("review", "number")
-    return (
+    reviews = (
         reviews_visible_to(user)
         .select_related("paper", "author")
         .only(*REVIEW_PAGE_FIELDS)
         .prefetch_related(
-            "paper__tags",
-            Prefetch("comments", queryset=comments, to_attr="all_comments"),
-            Prefetch("revisions", queryset=revisions, to_attr="all_revisions"),
+            "paper__tags", Prefetch("comments", queryset=comments, to_attr="all_comments")
         )
-        .get(pk=pk)
     )
+    if full_revisions:
+        # The history page diffs the sources; each revision's HTML is for its own page.
+        html = [f"{key}_html" for key in SECTION_SOURCES]
+        revisions = ReviewRevision.objects.order_by("-number")
+        revisions = revisions.select_related("published_by").defer(*html)
+        reviews = reviews.prefetch_related(
+            Prefetch("revisions", queryset=revisions, to_attr="all_revisions")
+        )
+    else:
+        # The review page only counts them, in its own query.
+        numbers = ReviewRevision.objects.filter(review=OuterRef("pk")).values("pk")
+        reviews = reviews.annotate(revision_count=SubqueryCount(numbers))
+    return reviews.get(pk=pk)
 
 
 def review_revision(*, pk: int, number: int, user: Member | AnonymousUser) -> ReviewRevision:

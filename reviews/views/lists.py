@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -59,7 +59,11 @@ def _reading_list_version(request: HttpRequest, slug: str) -> object:
 @require_GET
 @conditional_page(_reading_list_version)
 def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
-    rl = get_object_or_404(ReadingList.objects.select_related("cohort"), slug=slug)
+    # This list and the others (for the switcher) in one query: a group has a few dozen.
+    lists = list(ReadingList.objects.select_related("cohort"))
+    rl = next((each for each in lists if each.slug == slug), None)
+    if rl is None:
+        raise Http404
     form = ReadingListFilterForm(request.GET or None)
     filters: dict[str, str] = {}
     if form.is_bound and form.is_valid():
@@ -86,7 +90,7 @@ def reading_list(request: HttpRequest, slug: str) -> HttpResponse:
             )
     context = {
         "reading_list": rl,
-        "other_lists": ReadingList.objects.exclude(pk=rl.pk).select_related("cohort"),
+        "other_lists": [each for each in lists if each.pk != rl.pk],
         "entries": page,
         "page_query": urlencode(kept),
         "kept_filters": kept,

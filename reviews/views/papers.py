@@ -11,9 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import selectors, services
 from ..enums import Section
 from ..models import (
-    Bookmark,
     Paper,
-    Review,
 )
 from .conditional import conditional_page
 from .lists import is_htmx
@@ -23,14 +21,10 @@ from .lists import is_htmx
 @conditional_page(lambda request, pk: selectors.paper_version(pk=pk))
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        paper = selectors.paper_with_reviews(pk=pk)
+        paper = selectors.paper_with_reviews(pk=pk, user=request.user)
     except Paper.DoesNotExist:
         raise Http404 from None
-    my_review = None
-    bookmarked = False
     if request.user.is_authenticated:
-        my_review = Review.objects.filter(paper=paper, author=request.user).only("status").first()
-        bookmarked = Bookmark.objects.filter(paper=paper, member=request.user).exists()
         since = services.visit_record(member=request.user, page=f"paper:{paper.pk}")
         for review in paper.published_reviews:
             review.is_new = bool(
@@ -39,8 +33,8 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "paper": paper,
         "reviews": paper.published_reviews,
-        "my_review": my_review,
-        "bookmarked": bookmarked,
+        "my_review_status": getattr(paper, "my_review_status", None),
+        "bookmarked": getattr(paper, "bookmarked", False),
         "sections": Section.choices,
     }
     return render(request, "reviews/paper_detail.html", context)

@@ -52,7 +52,13 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 def run_mail_callbacks(callbacks: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the on-commit callbacks a request queued, with the mail task run in this process
     instead of a worker (tests/notifications/test_email_worker.py covers the worker)."""
-    monkeypatch.setattr(review_tasks.send_mail, "delay", review_tasks.send_mail)
+    from studygroup.celery import app
+
+    def send_task(name: str, args: list[Any]) -> None:
+        assert name == "reviews.send_mail"
+        review_tasks.send_mail(*args)
+
+    monkeypatch.setattr(app, "send_task", send_task)
     for callback in callbacks:
         callback()
 
