@@ -110,6 +110,21 @@ class ReadingListFilterForm(forms.Form):
     )
 
 
+class PaperIndexForm(forms.Form):
+    """Filters and order of the papers index; a value it cannot read is a field error."""
+
+    YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+    SORTS = [("newest", _("Newest")), ("reviewed", _("Most reviewed")), ("title", _("Title"))]
+
+    tag = forms.SlugField(label=_("Tag"), required=False, allow_unicode=True, max_length=60)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2100)
+    venue = forms.CharField(label=_("Venue"), required=False, max_length=200)
+    cohort = forms.SlugField(label=_("Cohort"), required=False, allow_unicode=True, max_length=50)
+    listed = forms.ChoiceField(label=_("On a reading list"), required=False, choices=YES_NO)
+    reviewed = forms.ChoiceField(label=_("Reviewed"), required=False, choices=YES_NO)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORTS)
+
+
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),

@@ -178,6 +178,53 @@ def reading_list_entries(
     return entries
 
 
+PAPER_ORDERS = {
+    "newest": ("-created_at", "-pk"),
+    "reviewed": ("-review_count", "-created_at", "-pk"),
+    "title": ("title", "pk"),
+}
+
+
+def papers_index(
+    *,
+    tag: str = "",
+    year: int | None = None,
+    venue: str = "",
+    cohort: str = "",
+    listed: str = "",
+    reviewed: str = "",
+    sort: str = "",
+) -> QuerySet[Paper]:
+    """Every paper of the group, filtered (`listed`, `reviewed`: "yes", "no" or "" for
+    either) and ordered: newest, most reviewed or by title."""
+    published = Review.objects.filter(paper=OuterRef("pk"), status=ReviewStatus.PUBLISHED)
+    entries = ReadingListEntry.objects.filter(paper=OuterRef("pk"))
+    papers = (
+        Paper.objects.only(*PAPER_LINE_FIELDS, "venue", "arxiv_id", "created_at")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("name", "slug").order_by("name"))
+        )
+        .annotate(review_count=SubqueryCount(published.values("pk")))
+    )
+    if tag:
+        papers = papers.filter(pk__in=Tag.objects.filter(slug=tag).values("papers"))
+    if year is not None:
+        papers = papers.filter(year=year)
+    if venue:
+        papers = papers.filter(venue__icontains=venue)
+    if cohort:
+        papers = papers.filter(
+            pk__in=ReadingListEntry.objects.filter(reading_list__cohort__slug=cohort).values(
+                "paper"
+            )
+        )
+    if listed:
+        papers = papers.filter(Exists(entries) if listed == "yes" else ~Exists(entries))
+    if reviewed:
+        papers = papers.filter(Exists(published) if reviewed == "yes" else ~Exists(published))
+    return papers.order_by(*PAPER_ORDERS.get(sort or "newest", PAPER_ORDERS["newest"]))
+
+
 def paper_with_reviews(*, pk: int, user: Member | AnonymousUser | None = None) -> Paper:
     """The paper with its published reviews and list entries; for a member, in the same
     query, the status of their own review (`my_review_status`, None without one) and

@@ -48,6 +48,7 @@ urlpatterns = [
     path("lists/<str:slug>/", views.reading_list, name="reading_list"),
     path("lists/<str:slug>/papers.bib", views.reading_list_bibtex, name="reading_list_bibtex"),
     path("entries/<int:pk>/status/", views.entry_status, name="entry_status"),
+    path("papers/", views.paper_index, name="paper_index"),
     path("papers/add/arxiv/", views.arxiv_import, name="arxiv_import"),
     path("papers/import/", views.import_papers, name="import_papers"),
     path("papers/<int:pk>/", views.paper_detail, name="paper_detail"),

@@ -173,7 +173,12 @@ def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> di
 
 def _hits(kind: str, terms: list[str], limit: int) -> list[Hit]:
     docs = Document.objects.filter(kind=kind).select_related(
-        "paper", "review__paper", "review__author", "comment__author", "member"
+        "paper",
+        "review__paper",
+        "review__author",
+        "comment__author",
+        "comment__review__paper",
+        "member",
     )
     if not _postgres():
         for term in terms:

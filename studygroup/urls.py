@@ -10,9 +10,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("meetings.api.urls")),
     path("api/", include("notifications.api.urls")),
+    path("api/", include("search.api.urls")),
     path("api/", include("reviews.api.urls")),
     path("files/", include("filestore.urls")),
     path("", include("reviews.urls")),
     path("", include("meetings.urls")),
     path("", include("notifications.urls")),
+    path("", include("search.urls")),
 ]

@@ -21,7 +21,7 @@ from .import_inbox import import_inbox
 from .imports import import_papers
 from .lists import entry_status, home, reading_list
 from .members import invite_accept, member_detail, profile_edit, token_create, token_revoke
-from .papers import bookmark, paper_compare, paper_detail
+from .papers import bookmark, paper_compare, paper_detail, paper_index
 from .reviews import (
     review_detail,
     review_edit,
@@ -64,6 +64,7 @@ __all__ = [
     "paper_compare",
     "paper_complete_authors",
     "paper_detail",
+    "paper_index",
     "password_change",
     "profile_edit",
     "reading_list",

@@ -60,7 +60,9 @@ def _done(request: HttpRequest, result: PaperImportResult) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def arxiv_import(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "fetch") if request.method == "POST" else ""
-    lookup = ArxivLookupForm(request.POST if action == "fetch" else None)
+    # The search page offers an id the group does not have: ?query= fills it in.
+    initial = {"query": request.GET.get("query", "")[:300]}
+    lookup = ArxivLookupForm(request.POST if action == "fetch" else None, initial=initial)
     paper_form: PaperForm | None = None
     fetch_error = ""
 

@@ -1,8 +1,11 @@
-"""Papers: a paper's page, its reviews side by side, bookmarks."""
+"""Papers: the index of all papers, a paper's page, its reviews side by side, bookmarks."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,9 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
 from ..enums import Section
-from ..models import (
-    Paper,
-)
+from ..forms import PaperIndexForm
+from ..models import Cohort, Paper
 from .conditional import conditional_page
 from .lists import is_htmx
 
@@ -38,6 +40,30 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": Section.choices,
     }
     return render(request, "reviews/paper_detail.html", context)
+
+
+PAPERS_PER_PAGE = 50
+
+
+@require_GET
+def paper_index(request: HttpRequest) -> HttpResponse:
+    """Every paper of the group, whether or not a list holds it."""
+    form = PaperIndexForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "papers": None, "cohorts": Cohort.objects.all()}
+        return render(request, "reviews/paper_index.html", context, status=400)
+    filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
+    page = Paginator(selectors.papers_index(**filters), PAPERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    context = {
+        "form": form,
+        "papers": page,
+        "page_query": urlencode(kept),
+        "cohorts": Cohort.objects.all(),
+    }
+    return render(request, "reviews/paper_index.html", context)
 
 
 @require_GET

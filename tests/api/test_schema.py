@@ -37,6 +37,7 @@ PUBLIC_PREFIXES = (
     "/api/runs/",
     "/api/sessions/",
     "/api/assignments/",
+    "/api/search/",
 )
 # A comment's earlier texts (its author's and organizers'), a review's working copy (its
 # author's): not for anonymous readers.
