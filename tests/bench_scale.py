@@ -348,6 +348,11 @@ def page_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
             (f"reading list search “{words[k]}”", f"{lst}?q={q(words[k])}")
             for k in ("common_en", "rare_en", "common_ko", "rare_ko")
         ],
+        *[
+            (f"search page “{words[k]}”", f"/search/?q={q(words[k])}")
+            for k in ("common_en", "rare_en", "common_ko", "rare_ko")
+        ],
+        ("papers index, most reviewed", "/papers/?sort=reviewed"),
         ("paper, 50 reviews", f"/papers/{info['featured_paper']}/"),
         ("review, 200 comments", f"/reviews/{info['featured_review']}/"),
         (f"member, {info['busiest_reviews']} reviews", f"/members/{member}/"),
