@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reviews.api.serializers import MAX_ID
@@ -63,6 +64,13 @@ class MarkReadSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {kind: {"type": "string", "enum": Delivery.values} for kind in Kind.values},
+        "additionalProperties": False,
+    }
+)
 class _Deliveries(serializers.DictField):
     child = serializers.ChoiceField(choices=Delivery.choices)
 
