@@ -180,7 +180,9 @@ def test_search_queries_are_constant(django_assert_num_queries, author: Member) 
         make_review(paper=paper, introduction="gradient 알고리즘")
     with django_assert_num_queries(1):
         assert len(found("gradient 알고리즘")) == 3
-    with django_assert_num_queries(1):
+    # PostgreSQL first asks for up to 501 matches, unordered (a rare word's come from the
+    # index at once), then reads the hits it shows.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
         assert len(selectors.search("gradient", kinds=["section"])["section"]) == 3
     # PostgreSQL ranks the papers first, then reads those it shows.
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
