@@ -21,6 +21,8 @@ review_published = Signal()
 comment_written = Signal()
 # run_id: a demo run succeeded or failed
 run_ended = Signal()
+# member_id, paper_id: a member bookmarked a paper or took the bookmark off
+bookmark_changed = Signal()
 # member_id: written in bulk (a member's save() sends post_save, which search also follows)
 member_changed = Signal()
 # cohort_id: `loaddemo` made (or found) the demo group; other apps add their demo data

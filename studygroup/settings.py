@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "search",
     "meetings",
     "notifications",
+    "recommend",
 ]
 
 MIDDLEWARE = [
@@ -398,6 +400,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.digests",
         "schedule": 900.0,
         "options": {"expires": 900},
+    },
+    # Refit the text model and every member's (changes between runs are applied as they
+    # happen); about a minute for 10,000 papers.
+    "recommend-rebuild": {
+        "task": "recommend.rebuild",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 3600},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

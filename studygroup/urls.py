@@ -11,10 +11,12 @@ urlpatterns = [
     path("api/", include("meetings.api.urls")),
     path("api/", include("notifications.api.urls")),
     path("api/", include("search.api.urls")),
+    path("api/", include("recommend.api.urls")),
     path("api/", include("reviews.api.urls")),
     path("files/", include("filestore.urls")),
     path("", include("reviews.urls")),
     path("", include("meetings.urls")),
     path("", include("notifications.urls")),
     path("", include("search.urls")),
+    path("", include("recommend.urls")),
 ]

@@ -379,12 +379,16 @@ def entry_status_set(*, entry: ReadingListEntry, member: Member, status: str) ->
 
 
 def bookmark_add(*, member: Member, paper: Paper) -> Bookmark:
-    bookmark, _created = Bookmark.objects.get_or_create(member=member, paper=paper)
+    bookmark, created = Bookmark.objects.get_or_create(member=member, paper=paper)
+    if created:
+        signals.bookmark_changed.send(sender=Bookmark, member_id=member.pk, paper_id=paper.pk)
     return bookmark
 
 
 def bookmark_remove(*, member: Member, paper: Paper) -> bool:
     deleted, _detail = Bookmark.objects.filter(member=member, paper=paper).delete()
+    if deleted:
+        signals.bookmark_changed.send(sender=Bookmark, member_id=member.pk, paper_id=paper.pk)
     return bool(deleted)
 
 

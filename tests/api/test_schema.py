@@ -52,6 +52,7 @@ SELF_ONLY_PREFIXES = (
     "/api/reading-status/",
     "/api/swaps/",
     "/api/notifications/",
+    "/api/recommendations/",
 )
 
 
