@@ -7,6 +7,7 @@ dropped afterwards. Prints a Markdown table for docs/benchmarks.md.
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import sys
 import time
@@ -283,6 +284,178 @@ def bench_notifications(rows: list[str]) -> None:
     )
 
 
+REC_PAPERS = 10_000
+REC_REVIEWS = 20_000
+REC_MEMBERS = 200
+REC_TOPICS = 40
+
+
+def _topic_words(rng: random.Random) -> list[tuple[list[str], list[str]]]:
+    """Each topic's own English and Korean words (made up, deterministic)."""
+    syllables = [chr(0xAC00 + i) for i in range(0, 11172, 7)]
+    return [
+        (
+            [
+                "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+                for _ in range(40)
+            ],
+            ["".join(rng.choice(syllables) for _ in range(2)) for _ in range(25)],
+        )
+        for _ in range(REC_TOPICS)
+    ]
+
+
+def _topic_text(rng: random.Random, topic: tuple[list[str], list[str]], n: int, ko: bool) -> str:
+    common = "we the model method results show training data learning network of and".split()
+    particles = ["을", "를", "은", "는", "이", "가", "의", "에서", ""]
+    words = []
+    for _ in range(n):
+        r = rng.random()
+        if ko and r < 0.45:
+            words.append(rng.choice(topic[1]) + rng.choice(particles))
+        elif r < 0.6:
+            words.append(rng.choice(common))
+        else:
+            words.append(rng.choice(topic[0]))
+    return " ".join(words)
+
+
+def bench_recommendations(rows: list[str]) -> None:
+    """10,000 papers in 40 topics (English and Korean), 20,000 published reviews by 200
+    members who each read two topics: the nightly recompute (text model, similar papers and
+    every member's model, fitting included) and the reads of its results."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from recommend import compute, selectors
+    from reviews.models import (
+        Bookmark,
+        Cohort,
+        CohortMembership,
+        Member,
+        Paper,
+        ReadingList,
+        ReadingListEntry,
+        Review,
+    )
+
+    rng = random.Random(15)
+    topics = _topic_words(rng)
+    paper_topic = [rng.randrange(REC_TOPICS) for _ in range(REC_PAPERS)]
+    Paper.objects.bulk_create(
+        [
+            Paper(
+                title=f"rec{i} " + _topic_text(rng, topics[t], 8, False),
+                abstract=_topic_text(rng, topics[t], 180, rng.random() < 0.3),
+            )
+            for i, t in enumerate(paper_topic)
+        ],
+        batch_size=1000,
+    )
+    papers = list(
+        Paper.objects.filter(title__startswith="rec").order_by("pk").values_list("pk", flat=True)
+    )
+    Member.objects.bulk_create(
+        [Member(username=f"rec{i}", email=f"rec{i}@example.org") for i in range(REC_MEMBERS)]
+    )
+    members = list(Member.objects.filter(username__startswith="rec").order_by("pk"))
+    by_topic: dict[int, list[int]] = {}
+    for pk, t in zip(papers, paper_topic, strict=True):
+        by_topic.setdefault(t, []).append(pk)
+    now = timezone.now()
+    reviews, taken = [], set()
+    while len(reviews) < REC_REVIEWS:
+        member = members[len(reviews) % REC_MEMBERS]
+        t = rng.choice([member.pk % REC_TOPICS, (member.pk * 7) % REC_TOPICS])
+        paper = rng.choice(by_topic[t])
+        if (member.pk, paper) in taken:
+            continue
+        taken.add((member.pk, paper))
+        ko = rng.random() < 0.5
+        reviews.append(
+            Review(
+                paper_id=paper,
+                author=member,
+                status="published",
+                published_at=now,
+                language="ko" if ko else "en",
+                tldr=_topic_text(rng, topics[t], 12, ko),
+                introduction=_topic_text(rng, topics[t], 150, ko),
+                core_algorithm=_topic_text(rng, topics[t], 150, ko),
+                thoughts=_topic_text(rng, topics[t], 60, ko),
+            )
+        )
+    Review.objects.bulk_create(reviews, batch_size=1000)
+    Bookmark.objects.bulk_create(
+        [Bookmark(member=m, paper_id=rng.choice(papers)) for m in members for _ in range(5)],
+        ignore_conflicts=True,
+    )
+    for c in range(5):
+        cohort = Cohort.objects.create(name=f"Rec cohort {c}", slug=f"rec-cohort-{c}")
+        CohortMembership.objects.bulk_create(
+            [CohortMembership(cohort=cohort, member=m) for m in members[c::5]]
+        )
+        reading_list = ReadingList.objects.create(cohort=cohort, title=f"Rec {c}", slug=f"rec-{c}")
+        ReadingListEntry.objects.bulk_create(
+            [
+                ReadingListEntry(reading_list=reading_list, number=n + 1, paper_id=pk)
+                for n, pk in enumerate(rng.sample(papers, 300))
+            ]
+        )
+
+    start = time.perf_counter()
+    steps = compute.vectors_rebuild()
+    total = time.perf_counter() - start
+    detail = ", ".join(
+        f"{name} {steps[name]:.1f} s"
+        for name in ("read texts", "weigh", "similar", "store", "members")
+    )
+    rows.append(
+        f"| recommendations: recompute everything for {int(steps['papers']):,} papers and "
+        f"{int(steps['member count'])} members, fitting included ({detail}) "
+        f"| {total * 1000:.0f} | {total * 1000:.0f} | |"
+    )
+    member = members[0]
+    median, p95 = timed(lambda: compute.recommendations_refresh(member_id=member.pk), 3)
+    rows.append(f"| recommendations: refit one member | {median:.0f} | {p95:.0f} | |")
+    changed = Paper.objects.get(pk=papers[0])
+
+    def refresh_paper() -> None:
+        changed.abstract += " " + _topic_text(rng, topics[paper_topic[0]], 20, False)
+        changed.save(update_fields=["abstract"])
+        compute.paper_refresh(paper_id=changed.pk)
+
+    median, p95 = timed(refresh_paper, 3)
+    rows.append(f"| similar papers: re-weigh one changed paper | {median:.0f} | {p95:.0f} | |")
+
+    def read() -> object:
+        found = selectors.for_you(member)
+        return [r.paper.title for r in found.from_group + found.from_lists]
+
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        read()
+    median, p95 = timed(read, PAGE_REPEATS)
+    rows.append(
+        f"| recommendations: read a member's (selectors.for_you) | {median:.2f} | {p95:.2f} "
+        f"| {len(queries)} |"
+    )
+    client = Client()
+    client.force_login(member)
+    for name, url in (
+        ("page: /for-you/", "/for-you/"),
+        ("page: a paper with similar papers and who can help", f"/papers/{papers[1]}/"),
+    ):
+        connection.queries_log.clear()  # a full log makes the capture read zero
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        median, p95 = timed(lambda url=url: client.get(url), PAGE_REPEATS)
+        rows.append(f"| {name} | {median:.2f} | {p95:.2f} | {len(queries)} |")
+        if os.environ.get("BENCH_QUERIES"):
+            for query in queries.captured_queries:
+                print(query["time"], query["sql"][:300], file=sys.stderr)
+
+
 def main() -> None:
     if sys.argv[1:] == ["markdown"]:  # python -m tests.bench markdown: only the worst case
         print("\n".join(bench_markdown_worst_case()))
@@ -293,17 +466,24 @@ def main() -> None:
     try:
         if sys.argv[1:] == ["notifications"]:  # python -m tests.bench notifications: alone
             bench_notifications(rows)
+        elif sys.argv[1:] == ["recommendations"]:  # python -m tests.bench recommendations
+            bench_recommendations(rows)
         else:
             bench_markdown(rows)
             bench_pages(rows)
             bench_search(rows)
             bench_notifications(rows)
+            bench_recommendations(rows)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     print(f"database: {connection.vendor}, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print("\n".join(rows))
-    if sys.argv[1:] in (["pages"], ["notifications"]):  # without the worst case
+    if sys.argv[1:] in (
+        ["pages"],
+        ["notifications"],
+        ["recommendations"],
+    ):  # without the worst case
         return
     print()
     print("\n".join(bench_markdown_worst_case()))
