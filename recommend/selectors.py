@@ -7,7 +7,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -54,7 +64,16 @@ def paper_texts(paper_ids: Iterable[int] | None = None) -> dict[int, str]:
     for paper_id, name in tags.values_list("paper_id", "tag__name"):
         parts[paper_id].append(name)
     excerpt = Substr(
-        Concat("tldr", Value(" "), "introduction", Value(" "), "core_algorithm"), 1, REVIEW_CHARS
+        Concat(
+            "tldr",
+            Value(" "),
+            "introduction",
+            Value(" "),
+            "core_algorithm",
+            output_field=TextField(),
+        ),
+        1,
+        REVIEW_CHARS,
     )
     taken: dict[int, int] = defaultdict(int)
     rows = reviews.order_by("paper_id", "-published_at", "-pk").values_list("paper_id", excerpt)
