@@ -16,7 +16,7 @@ from django.db.models import Case, F, Func, Q, QuerySet, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 from reviews.enums import ReviewStatus, Section
-from reviews.models import Comment, Paper, Review
+from reviews.models import Cohort, CohortMembership, Comment, Paper, ReadingListEntry, Review, Tag
 
 from .models import Document, DocumentKind
 from .text import CONFIG, query_terms, tsquery
@@ -51,10 +51,14 @@ class _TitleVector(Func):
     output_field = SearchVectorField()
 
 
-def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = False) -> QuerySet:
+def filter_papers(
+    papers: QuerySet, query: str, *, path: str = "", rank: bool = False, narrowed: bool = False
+) -> QuerySet:
     """Papers whose details or published reviews hold every word of the query.
 
-    `path` leads from the queryset's model to Paper (`"paper__"` for reading-list entries).
+    `path` leads from the queryset's model to Paper (`"paper__"` for reading-list entries);
+    `narrowed` says `papers` were picked by a subquery of ids (a search's Scope), which
+    PostgreSQL then joins to the matches as it does a reading list's entries.
     With `rank` (PostgreSQL), the best matches come first, in two tiers an index answers
     without reading any match's words: what names the paper (title, authors, tags, arXiv id)
     holds them, or only its abstract or reviews do; within a tier the most reviewed first.
@@ -75,7 +79,7 @@ def filter_papers(papers: QuerySet, query: str, *, path: str = "", rank: bool = 
     # two conditions are one) and read every paper for a common word; through a reading
     # list's entries it has the planner join the list to the matches, not test each entry.
     match = {f"{docs}paper_words": search}
-    if path:
+    if path or narrowed:
         match[f"{docs}kind"] = DocumentKind.PAPER
     papers = papers.filter(**match)
     if rank:
@@ -161,8 +165,50 @@ class Hit:
     snippet: SafeString
 
 
-def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> dict[str, list[Hit]]:
-    """Per kind, up to `limit` documents holding every word, with highlighted snippets.
+@dataclass(frozen=True)
+class Scope:
+    """What a search is narrowed to. A cohort: the papers on its reading lists, the reviews
+    and comments of those papers, its members. A tag: its papers, their reviews and comments,
+    the members with a published review of one. Both: what both keep."""
+
+    cohort: Cohort | None = None
+    tag: Tag | None = None
+
+    def paper_ids(self) -> list[QuerySet]:
+        """Subqueries of paper ids, every one of which a kept paper is in."""
+        ids = []
+        if self.cohort is not None:
+            entries = ReadingListEntry.objects.filter(reading_list__cohort=self.cohort)
+            ids.append(entries.values("paper_id"))
+        if self.tag is not None:
+            ids.append(Paper.tags.through.objects.filter(tag=self.tag).values("paper_id"))
+        return ids
+
+    def _ids(self, kind: str) -> list[tuple[str, QuerySet]]:
+        """(column, subquery) pairs: a kept document of `kind` has each column's value in
+        its subquery. Papers, reviews, sections and comments carry their paper's id."""
+        if kind != DocumentKind.MEMBER:
+            return [("paper_id", ids) for ids in self.paper_ids()]
+        ids = []
+        if self.cohort is not None:
+            members = CohortMembership.objects.filter(cohort=self.cohort)
+            ids.append(("member_id", members.values("member_id")))
+        if self.tag is not None:
+            tagged = Paper.tags.through.objects.filter(tag=self.tag).values("paper_id")
+            reviewed = Review.objects.filter(status=ReviewStatus.PUBLISHED, paper_id__in=tagged)
+            ids.append(("member_id", reviewed.values("author_id")))
+        return ids
+
+    def documents(self, kind: str) -> Q:
+        """The documents of `kind` kept: semi-joins on indexed id columns."""
+        return Q(*(Q(**{f"{column}__in": ids}) for column, ids in self._ids(kind)))
+
+
+def search(
+    query: str, *, kinds: list[str] | None = None, limit: int = 20, scope: Scope | None = None
+) -> dict[str, list[Hit]]:
+    """Per kind, up to `limit` documents holding every word, with highlighted snippets,
+    narrowed to `scope`.
 
     Papers come in filter_papers' ranking tiers; the other kinds newest first, which lets
     PostgreSQL walk the newest documents for a common word and the GIN index for a rare one.
@@ -170,10 +216,12 @@ def search(query: str, *, kinds: list[str] | None = None, limit: int = 20) -> di
     terms = query_terms(query)
     if not terms:
         return {}
-    return {kind: _hits(kind, terms, limit) for kind in kinds or DocumentKind.values}
+    scope = scope or Scope()
+    return {kind: _hits(kind, terms, limit, scope) for kind in kinds or DocumentKind.values}
 
 
-def _hits(kind: str, terms: list[str], limit: int) -> list[Hit]:
+def _hits(kind: str, terms: list[str], limit: int, scope: Scope) -> list[Hit]:
+    kept = scope.documents(kind)
     docs = Document.objects.filter(kind=kind).select_related(
         "paper",
         "review__paper",
@@ -183,24 +231,34 @@ def _hits(kind: str, terms: list[str], limit: int) -> list[Hit]:
         "member",
     )
     if not _postgres():
+        docs = docs.filter(kept)
         for term in terms:
             docs = docs.filter(_containing(term))
         rows = docs.order_by("-dated", "pk")[:limit]
         return [Hit(doc, snippet_of(doc.text or doc.title, terms)) for doc in rows]
     search_query = _tsquery(terms)
     if kind == DocumentKind.PAPER:
-        ranked = filter_papers(Paper.objects.all(), " ".join(terms), rank=True)
+        papers, paper_ids = Paper.objects.all(), scope.paper_ids()
+        for ids in paper_ids:
+            papers = papers.filter(pk__in=ids)
+        ranked = filter_papers(papers, " ".join(terms), rank=True, narrowed=bool(paper_ids))
         order = list(ranked.values_list("pk", flat=True)[:limit])
         docs = docs.filter(paper_id__in=order)
     else:
         matched = _MATCHED_BY.get(kind, "vector")
-        holding = Document.objects.filter(kind=kind, **{matched: search_query})
+        holding = Document.objects.filter(kept, kind=kind, **{matched: search_query})
         # Unordered, a rare word's few matches come from the GIN index at once; ordered by
         # date, PostgreSQL would walk every document newest first to find them (0.7 s at
         # 200,000 sections). A common word fills the cap as fast and keeps the date walk.
+        # A scope counts here too: a common word in one cohort's few papers is a rare one.
         few = list(holding.values_list("pk", flat=True)[: FEW_MATCHES + 1])
         if len(few) <= FEW_MATCHES:
             docs = docs.filter(pk__in=few)
+        elif kept:
+            # A scope's many matches sorted by date and id alone fit in memory; sorted with
+            # every column of the hits' tables they went to disk (55 ms at 180,000 sections).
+            newest = holding.order_by("-dated", "-pk").values_list("pk", flat=True)[:limit]
+            docs = docs.filter(pk__in=list(newest))
         else:
             docs = docs.filter(**{matched: search_query})
         docs = docs.order_by("-dated", "-pk")

@@ -54,7 +54,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return redirect(paper)
     kind = form.cleaned_data["kind"]
     kinds = [kind] if kind else [value for value, _label in KINDS[1:]]
-    found = selectors.search(query, kinds=kinds, limit=HITS_PER_KIND)
+    found = selectors.search(query, kinds=kinds, limit=HITS_PER_KIND, scope=form.scope())
     labels = dict(KINDS)
     context["results"] = [
         (value, labels[value], [hit_row(value, hit) for hit in found.get(value, [])])

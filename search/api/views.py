@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reviews.api.permissions import ReadOnlyOrMember
+from reviews.models import Cohort, Tag
 
 from .. import selectors
 from ..filters import MAX_SEARCH_LENGTH
@@ -24,6 +25,13 @@ KIND_VALUES = [value for value, _label in KINDS[1:]]
 class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=MAX_SEARCH_LENGTH, allow_blank=True, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=KIND_VALUES, required=False)
+    # Blank is no filter; an unknown slug a field error (one query each, when given).
+    cohort = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Cohort.objects.only("slug"), required=False, allow_null=True
+    )
+    tag = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Tag.objects.only("slug"), required=False, allow_null=True
+    )
 
 
 _HIT = inline_serializer(
@@ -56,6 +64,18 @@ class SearchView(APIView):
         parameters=[
             OpenApiParameter("q", str, required=True, description="Words, an arXiv id or a DOI."),
             OpenApiParameter("kind", str, enum=KIND_VALUES, description="Only this kind."),
+            OpenApiParameter(
+                "cohort",
+                str,
+                description="A cohort's slug: only its papers (on its reading lists), their "
+                "reviews and comments, and its members.",
+            ),
+            OpenApiParameter(
+                "tag",
+                str,
+                description="A tag's slug: only its papers, their reviews and comments, and "
+                "the members with a published review of one.",
+            ),
         ],
         responses=_ANSWER,
     )
@@ -73,7 +93,10 @@ class SearchView(APIView):
         answer["arxiv_id"] = arxiv_id
         kind = query.validated_data.get("kind")
         kinds = [kind] if kind else KIND_VALUES
-        found = selectors.search(text, kinds=kinds, limit=HITS_PER_KIND)
+        scope = selectors.Scope(
+            cohort=query.validated_data.get("cohort"), tag=query.validated_data.get("tag")
+        )
+        found = selectors.search(text, kinds=kinds, limit=HITS_PER_KIND, scope=scope)
         answer["results"] = {
             value: [
                 {

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from reviews.models import Paper
+from search import selectors
 from search import urls as search_urls
 from tests.factories import (
     EntryFactory,
@@ -14,27 +19,22 @@ from tests.factories import (
     PaperFactory,
     ReadingListFactory,
     TagFactory,
-    make_comment,
     make_review,
 )
+from tests.search.conftest import FILTERS, LOTTERY, SWA
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def corpus() -> dict[str, object]:
-    """A small fixed corpus in Korean and English, with a draft that must never show."""
-    lottery = PaperFactory(title="The Lottery Ticket Hypothesis", arxiv_id="1803.03635")
-    swa = PaperFactory(title="Averaging Weights Leads to Wider Optima", doi="10.5555/swa.2018")
-    author = MemberFactory(username="minji", display_name="김민지", bio="강화학습과 가지치기")
-    published = make_review(
-        paper=lottery,
-        author=author,
-        core_algorithm="가중치를 반복해서 가지치기하는 알고리즘을 쓴다. Iterative pruning.",
-    )
-    make_review(paper=swa, published=False, thoughts="비밀초안단어 secretdraftword")
-    make_comment(review=published, author=MemberFactory(), body="가지치기 비율은 어떻게 정했나요?")
-    return {"lottery": lottery, "swa": swa, "review": published}
+def found(params: dict[str, str]) -> dict[str, list[str]]:
+    """Per kind, what the page's hits name, sorted: the paper's title for a paper, a review
+    section or a comment on a review; the member's name for a member."""
+    response = Client().get(reverse("search:search"), params)
+    assert response.status_code == 200, response.content
+    return {
+        kind: sorted(row.title.rpartition(" on the review of ")[2] for row in rows)
+        for kind, _label, rows in response.context["results"]
+    }
 
 
 def test_search_page_ranks_hits_with_korean_snippets_and_sections(corpus: dict) -> None:
@@ -58,6 +58,124 @@ def test_search_never_shows_draft_text(corpus: dict) -> None:
         assert "search-hit" not in page
         body = Client().get(reverse("api-search"), {"q": word}).json()
         assert not any(body["results"].values())
+
+
+def test_search_page_without_filters_finds_every_kind(corpus: dict) -> None:
+    assert found({"q": "가지치기"}) == {
+        "paper": [SWA, FILTERS, LOTTERY],
+        "section": [FILTERS, LOTTERY],
+        "comment": [FILTERS, LOTTERY],
+        "member": ["김민지", "박지우", "초안작가", "최하나"],
+    }
+
+
+def test_search_page_cohort_filter_keeps_that_cohorts_papers_reviews_comments_members(
+    corpus: dict,
+) -> None:
+    assert found({"q": "가지치기", "cohort": "spring-2024"}) == {
+        "paper": [LOTTERY],
+        "section": [LOTTERY],
+        "comment": [LOTTERY],
+        "member": ["김민지"],
+    }
+    assert found({"q": "가지치기", "cohort": "fall-2024"}) == {
+        "paper": [SWA, FILTERS],
+        "section": [FILTERS],
+        "comment": [FILTERS],
+        "member": ["박지우", "최하나"],
+    }
+
+
+def test_search_page_tag_filter_keeps_tagged_papers_and_their_published_reviewers(
+    corpus: dict,
+) -> None:
+    assert found({"q": "가지치기", "tag": "pruning"}) == {
+        "paper": [FILTERS, LOTTERY],
+        "section": [FILTERS, LOTTERY],
+        "comment": [FILTERS, LOTTERY],
+        "member": ["김민지", "박지우"],
+    }
+    # SWA's only review is a draft: its author has reviewed nothing tagged optimization.
+    assert found({"q": "가지치기", "tag": "optimization"}) == {
+        "paper": [SWA],
+        "section": [],
+        "comment": [],
+        "member": [],
+    }
+
+
+def test_search_page_cohort_and_tag_together_keep_what_both_keep(corpus: dict) -> None:
+    assert found({"q": "가지치기", "cohort": "fall-2024", "tag": "pruning"}) == {
+        "paper": [FILTERS],
+        "section": [FILTERS],
+        "comment": [FILTERS],
+        "member": ["박지우"],
+    }
+    nothing = found({"q": "가지치기", "cohort": "spring-2024", "tag": "optimization"})
+    assert not any(nothing.values())
+
+
+def test_search_page_filters_hold_when_matches_are_many(
+    corpus: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FEW_MATCHES a kind's hits are the newest matches (PostgreSQL), still in scope."""
+    monkeypatch.setattr(selectors, "FEW_MATCHES", 0)
+    assert found({"q": "가지치기", "cohort": "fall-2024", "tag": "pruning"}) == {
+        "paper": [FILTERS],
+        "section": [FILTERS],
+        "comment": [FILTERS],
+        "member": ["박지우"],
+    }
+    assert found({"q": "가지치기"})["member"] == ["김민지", "박지우", "초안작가", "최하나"]
+
+
+def test_search_page_filters_narrow_one_kind(corpus: dict) -> None:
+    params = {"q": "가지치기", "kind": "member", "cohort": "fall-2024", "tag": "pruning"}
+    assert found(params) == {"member": ["박지우"]}
+
+
+def test_search_page_with_filters_never_shows_draft_text(corpus: dict) -> None:
+    for params in ({"cohort": "fall-2024"}, {"tag": "optimization"}):
+        page = Client().get(reverse("search:search"), {"q": "secretdraftword", **params})
+        assert page.status_code == 200
+        assert "search-hit" not in page.content.decode()
+        body = Client().get(reverse("api-search"), {"q": "secretdraftword", **params}).json()
+        assert not any(body["results"].values())
+
+
+@pytest.mark.parametrize(("field", "slug"), [("cohort", "no-such-cohort"), ("tag", "no-such-tag")])
+def test_search_page_unknown_slug_is_400_with_the_field(
+    corpus: dict, field: str, slug: str
+) -> None:
+    response = Client().get(reverse("search:search"), {"q": "가지치기", field: slug})
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    page = response.content.decode()
+    assert 'class="field-error"' in page
+    assert 'value="가지치기"' in page
+
+
+def test_search_page_shows_the_filters_and_keeps_them_between_kinds(corpus: dict) -> None:
+    params = {"q": "가지치기", "cohort": "fall-2024", "tag": "pruning"}
+    page = Client().get(reverse("search:search"), params).content.decode()
+    assert '<option value="">Any cohort</option>' in page
+    assert '<option value="fall-2024" selected>Fall 2024</option>' in page
+    assert '<option value="">Any tag</option>' in page
+    assert '<option value="pruning" selected>Pruning</option>' in page
+    only_members = escape("?" + urlencode({**params, "kind": "member"}))
+    assert f'href="{only_members}"' in page
+
+
+def test_search_page_queries_are_bounded_with_filters(
+    corpus: dict, django_assert_num_queries
+) -> None:
+    params = {"q": "가지치기", "cohort": "fall-2024", "tag": "pruning"}
+    # The cohorts and the tags (one query each: the <select>s and their checks), the arXiv
+    # id and DOI look-ups none (the query is neither), then each kind's hits: PostgreSQL
+    # ranks the papers or counts a kind's matches first.
+    per_kind = 2 if connection.vendor == "postgresql" else 1
+    with django_assert_num_queries(2 + 4 * per_kind):
+        assert Client().get(reverse("search:search"), params).status_code == 200
 
 
 @pytest.mark.parametrize(
