@@ -217,12 +217,21 @@ class ForYou:
 
 
 def for_you(member: Member, limit: int = RECOMMENDED) -> ForYou:
-    """Two queries for a member with a model; three more the first time (cold start)."""
+    """Two queries for a member with a model; three more the first time (cold start). What
+    they reviewed, bookmarked, dismissed or marked reading since the model was fitted is left
+    out at once."""
     recommendations = (
         Recommendation.objects.filter(member=member)
         .exclude(Exists(Dismissal.objects.filter(member=member, paper=OuterRef("paper"))))
         .exclude(Exists(Review.objects.filter(author=member, paper=OuterRef("paper"))))
         .exclude(Exists(Bookmark.objects.filter(member=member, paper=OuterRef("paper"))))
+        .exclude(
+            Exists(
+                EntryStatus.objects.filter(
+                    member=member, entry__paper=OuterRef("paper"), status__in=READING
+                )
+            )
+        )
         .select_related("paper")
         .order_by("-score", "paper_id")
     )

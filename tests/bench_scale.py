@@ -352,6 +352,15 @@ def page_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
             (f"search page “{words[k]}”", f"/search/?q={q(words[k])}")
             for k in ("common_en", "rare_en", "common_ko", "rare_ko")
         ],
+        *[
+            (f"search page “{words[k]}”, {name}", f"/search/?q={q(words[k])}&{name}={q(value)}")
+            for k in ("common_en", "common_ko")
+            for name, value in (("cohort", info["cohort"]), ("tag", info["tag"]))
+        ],
+        (
+            f"search page “{words['common_en']}”, cohort and tag",
+            f"/search/?q={q(words['common_en'])}&cohort={q(info['cohort'])}&tag={q(info['tag'])}",
+        ),
         ("papers index, most reviewed", "/papers/?sort=reviewed"),
         ("paper, 50 reviews", f"/papers/{info['featured_paper']}/"),
         ("review, 200 comments", f"/reviews/{info['featured_review']}/"),
@@ -638,6 +647,10 @@ def main() -> None:
     from django.db import connection
 
     key = api_token(info["busiest_member"])
+    from reviews.models import ReadingList
+
+    # The search page's cohort filter: the cohort of the largest list (not in older markers).
+    info["cohort"] = ReadingList.objects.get(slug=info["largest_list"]).cohort.slug
     connection.close()  # the harness holds no connection while it measures
     conn_max_age = settings.DATABASES["default"]["CONN_MAX_AGE"]
     settings_line = (

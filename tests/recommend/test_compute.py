@@ -234,3 +234,12 @@ def test_also_reviewed_counts_shared_reviewers(corpus: Corpus) -> None:
     make_review(paper=gcn, author=MemberFactory(username="c"), published=False)
     found = [(p.pk, p.shared_reviewers) for p in selectors.also_reviewed(ppo)]
     assert found == [(dqn.pk, 2), (gcn.pk, 1)]
+
+
+def test_recommendations_leave_out_at_once_what_is_read_since(corpus: Corpus) -> None:
+    reader = _reader(corpus, "rl")
+    compute.vectors_rebuild()
+    top = selectors.for_you(reader).from_group[0].paper
+    entry = EntryFactory(paper=top)
+    review_services.entry_status_set(entry=entry, member=reader, status=ReadingStatus.READING)
+    assert top.pk not in [r.paper_id for r in selectors.for_you(reader).from_group]
