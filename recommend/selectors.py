@@ -159,10 +159,12 @@ def also_reviewed(paper: Paper, limit: int = NEIGHBOURS) -> QuerySet[Paper]:
     )
 
 
-def who_can_help(paper: Paper, similar: Iterable[Paper], limit: int = 8) -> list[Member]:
-    """Members who published a review of this paper or of a similar one; those who reviewed
-    this one first, then by how many of the similar ones. Each has `reviewed_this` and
-    `similar_reviewed`."""
+def who_can_help(
+    paper: Paper, similar: Iterable[Paper], limit: int = 8, asking: object = None
+) -> list[Member]:
+    """Members who published a review of this paper or of a similar one, but not the member
+    `asking`; those who reviewed this one first, then by how many of the similar ones. Each
+    has `reviewed_this` and `similar_reviewed`."""
     similar_ids = [p.pk for p in similar]
     rows = (
         Review.objects.filter(
@@ -170,6 +172,7 @@ def who_can_help(paper: Paper, similar: Iterable[Paper], limit: int = 8) -> list
             paper_id__in=[paper.pk, *similar_ids],
             author__is_active=True,
         )
+        .exclude(author_id=getattr(asking, "pk", None))
         .values("author_id", "author__username", "author__display_name")
         .annotate(
             this=Count("pk", filter=Q(paper_id=paper.pk)),

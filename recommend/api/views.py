@@ -66,6 +66,6 @@ class RelatedView(APIView):
         data = {
             "similar": similar,
             "also_reviewed": list(selectors.also_reviewed(paper)),
-            "who_can_help": selectors.who_can_help(paper, similar),
+            "who_can_help": selectors.who_can_help(paper, similar, asking=request.user),
         }
         return Response(serializers.RelatedSerializer(data).data)

@@ -14,12 +14,13 @@ from .. import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("recommend/partials/neighbours.html")
-def paper_neighbours(paper: Paper) -> dict[str, Any]:
+@register.inclusion_tag("recommend/partials/neighbours.html", takes_context=True)
+def paper_neighbours(context: dict[str, Any], paper: Paper) -> dict[str, Any]:
+    """Who can help leaves out the member reading the page."""
     similar = selectors.similar_papers(paper)
     return {
         "paper": paper,
         "similar": similar,
         "also_reviewed": list(selectors.also_reviewed(paper)),
-        "helpers": selectors.who_can_help(paper, similar),
+        "helpers": selectors.who_can_help(paper, similar, asking=context["request"].user),
     }

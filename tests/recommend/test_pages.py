@@ -125,6 +125,10 @@ def test_paper_page_shows_similar_papers_and_who_can_help(corpus: Corpus) -> Non
     assert "Who can help" in page and "도우미" in page
     assert "reviewed 1 similar paper" in page
     assert "drafter" not in page
+    # Not the member reading it.
+    helper = Member.objects.get(username="helper")
+    page = _client(helper).get(ppo.get_absolute_url()).content.decode()
+    assert "Who can help" not in page
 
 
 def test_paper_page_neighbours_cost_three_queries(corpus: Corpus) -> None:
