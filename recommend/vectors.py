@@ -73,6 +73,8 @@ def clean(text: str) -> str:
 
 def counts(texts: Sequence[str]) -> sp.csr_matrix:
     """Raw n-gram counts, one row a text."""
+    if not texts:  # the hasher cannot take none
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float32)
     return _HASHER.transform(texts).tocsr()
 
 
@@ -137,7 +139,7 @@ def _strongest(matrix: sp.csr_matrix) -> sp.csr_matrix:
         ),
         shape=matrix.shape,
     )
-    return normalize(kept)
+    return normalize(kept) if matrix.shape[0] else kept
 
 
 def pack(matrix: sp.csr_matrix, row: int) -> tuple[bytes, bytes]:

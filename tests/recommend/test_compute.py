@@ -243,3 +243,12 @@ def test_recommendations_leave_out_at_once_what_is_read_since(corpus: Corpus) ->
     entry = EntryFactory(paper=top)
     review_services.entry_status_set(entry=entry, member=reader, status=ReadingStatus.READING)
     assert top.pk not in [r.paper_id for r in selectors.for_you(reader).from_group]
+
+
+def test_rebuild_an_empty_group_then_its_first_paper() -> None:
+    assert compute.vectors_rebuild()["papers"] == 0
+    first = PaperFactory(title="Only paper", abstract="")
+    assert compute.paper_refresh(paper_id=first.pk) is True
+    assert selectors.similar_papers(first) == []
+    MemberFactory(username="early")
+    assert compute.vectors_rebuild()["papers"] == 1
