@@ -173,8 +173,10 @@ def test_search_page_queries_are_bounded_with_filters(
     # The cohorts and the tags (one query each: the <select>s and their checks), the arXiv
     # id and DOI look-ups none (the query is neither), then each kind's hits: PostgreSQL
     # ranks the papers or counts a kind's matches first.
+    # The scope's ids, once a search: the papers of the cohort and of the tag, the cohort's
+    # members and the tag's reviewers.
     per_kind = 2 if connection.vendor == "postgresql" else 1
-    with django_assert_num_queries(2 + 4 * per_kind):
+    with django_assert_num_queries(2 + 4 + 4 * per_kind):
         assert Client().get(reverse("search:search"), params).status_code == 200
 
 
