@@ -103,6 +103,7 @@ DB_DEPENDENT_WRITES = [
     "reading_lists_update",
     "reading_lists_partial_update",
     "reading_status_create",
+    "recommendations_not_for_me_create",
     "reviews_create",
     "runs_create",
     "papers_arxiv_create",
