@@ -248,13 +248,6 @@ def for_you(member: Member, limit: int = RECOMMENDED) -> ForYou:
     return ForYou(from_lists, from_group, popular, dismissed)
 
 
-def has_positives(member: Member) -> bool:
-    return (
-        Review.objects.filter(author=member).exists()
-        or Bookmark.objects.filter(member=member).exists()
-    )
-
-
 def cohort_favourites(member: Member, limit: int = RECOMMENDED) -> QuerySet[Paper]:
     """What the member's cohorts read most, that the member has not: papers of their lists by
     how many cohort members are reading or reviewed them, then by published reviews. Without

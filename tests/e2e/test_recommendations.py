@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from recommend import compute
-from reviews import services as review_services
 from tests.e2e.support import Session as BrowserSession
 from tests.e2e.support import StudyData, sign_in
 from tests.factories import MemberFactory, make_review
-from tests.recommend.corpus import make_corpus
+from tests.recommend.corpus import make_corpus, reader_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -28,9 +27,9 @@ def test_not_for_me_hides_then_undo_restores(
 ) -> None:
     guard = session.guard
     corpus = make_corpus()
-    reader = MemberFactory(username="reader", preferred_language=language)
-    for paper in corpus.papers["rl"][:2]:
-        review_services.bookmark_add(member=reader, paper=paper)
+    reader = reader_of(corpus, "rl", "reader")
+    reader.preferred_language = language
+    reader.save(update_fields=["preferred_language"])
     compute.vectors_rebuild()
     sign_in(page, guard, username="reader")
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reviews.models import Paper
-from tests.factories import PaperFactory
+from reviews import services
+from reviews.models import Member, Paper
+from tests.factories import MemberFactory, PaperFactory
 
 TOPICS = {
     "diffusion": [
@@ -98,3 +99,11 @@ def make_corpus() -> Corpus:
             for topic, rows in TOPICS.items()
         }
     )
+
+
+def reader_of(corpus: Corpus, topic: str, username: str = "") -> Member:
+    """A member who bookmarked the first two papers of `topic`."""
+    member = MemberFactory(username=username or f"reader-{topic}")
+    for paper in corpus.papers[topic][:2]:
+        services.bookmark_add(member=member, paper=paper)
+    return member

@@ -9,11 +9,10 @@ from rest_framework.test import APIClient
 from recommend import compute
 from recommend.api import urls as recommend_api_urls
 from recommend.models import Dismissal
-from reviews import services as review_services
 from reviews.models import Member
 from tests.factories import MemberFactory, make_review
 
-from .corpus import Corpus, make_corpus
+from .corpus import Corpus
 
 pytestmark = pytest.mark.django_db
 
@@ -26,20 +25,6 @@ MATRIX: dict[tuple[str, str], tuple[int, int]] = {
     ("paper-related", "GET"):                (200, 200),
 }
 # fmt: on
-
-
-@pytest.fixture
-def corpus() -> Corpus:
-    return make_corpus()
-
-
-@pytest.fixture
-def reader(corpus: Corpus) -> Member:
-    member = MemberFactory(username="reader")
-    for paper in corpus.papers["rl"][:2]:
-        review_services.bookmark_add(member=member, paper=paper)
-    compute.vectors_rebuild()
-    return member
 
 
 def _api(member: Member | None) -> APIClient:

@@ -19,14 +19,9 @@ from tests.factories import (
     make_review,
 )
 
-from .corpus import Corpus, make_corpus
+from .corpus import Corpus, reader_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def corpus() -> Corpus:
-    return make_corpus()
 
 
 def _similar_topics(corpus: Corpus, paper_id: int, n: int = 2) -> list[str]:
@@ -107,15 +102,8 @@ def test_refresh_without_a_model_rebuilds_everything(corpus: Corpus) -> None:
     assert PaperVector.objects.count() == 10
 
 
-def _reader(corpus: Corpus, topic: str) -> Member:
-    member = MemberFactory(username=f"reader-{topic}")
-    for paper in corpus.papers[topic][:2]:
-        review_services.bookmark_add(member=member, paper=paper)
-    return member
-
-
 def test_recommendations_positives_pull_their_topic_up(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     compute.vectors_rebuild()
     found = selectors.for_you(reader)
     ranked = [r.paper_id for r in found.from_group]
@@ -131,14 +119,14 @@ def test_recommendations_positives_pull_their_topic_up(corpus: Corpus) -> None:
 
 
 def test_recommendations_follow_another_members_other_topic(corpus: Corpus) -> None:
-    reader = _reader(corpus, "graphs")
+    reader = reader_of(corpus, "graphs")
     compute.vectors_rebuild()
     ranked = [r.paper_id for r in selectors.for_you(reader).from_group]
     assert corpus.topic_of(ranked[0]) == "graphs"
 
 
 def test_recommendations_not_for_me_hides_at_once_and_teaches_the_model(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     compute.vectors_rebuild()
     top = selectors.for_you(reader).from_group[0].paper
     services.dismissal_create(member=reader, paper=top)
@@ -154,7 +142,7 @@ def test_recommendations_not_for_me_hides_at_once_and_teaches_the_model(corpus: 
 
 
 def test_recommendations_split_cohort_lists_from_the_rest(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     reading_list = ReadingListFactory()
     MembershipFactory(member=reader, cohort=reading_list.cohort)
     listed = corpus.papers["rl"][3]
@@ -166,7 +154,7 @@ def test_recommendations_split_cohort_lists_from_the_rest(corpus: Corpus) -> Non
 
 
 def test_recommendations_leave_out_papers_the_member_reads(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     entry = EntryFactory(paper=corpus.papers["rl"][2])
     review_services.entry_status_set(entry=entry, member=reader, status=ReadingStatus.READING)
     compute.vectors_rebuild()
@@ -202,7 +190,7 @@ def test_recommendations_cold_start_without_cohort_shows_most_reviewed(corpus: C
 
 
 def test_recommendations_inactive_members_get_none(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     reader.is_active = False
     reader.save()
     compute.vectors_rebuild()
@@ -237,7 +225,7 @@ def test_also_reviewed_counts_shared_reviewers(corpus: Corpus) -> None:
 
 
 def test_recommendations_leave_out_at_once_what_is_read_since(corpus: Corpus) -> None:
-    reader = _reader(corpus, "rl")
+    reader = reader_of(corpus, "rl")
     compute.vectors_rebuild()
     top = selectors.for_you(reader).from_group[0].paper
     entry = EntryFactory(paper=top)

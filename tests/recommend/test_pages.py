@@ -11,27 +11,12 @@ from django.urls import reverse
 from recommend import compute
 from recommend import urls as recommend_urls
 from recommend.models import Dismissal
-from reviews import services as review_services
 from reviews.models import Member
 from tests.factories import MemberFactory, make_review
 
-from .corpus import Corpus, make_corpus
+from .corpus import Corpus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def corpus() -> Corpus:
-    return make_corpus()
-
-
-@pytest.fixture
-def reader(corpus: Corpus) -> Member:
-    member = MemberFactory(username="reader")
-    for paper in corpus.papers["rl"][:2]:
-        review_services.bookmark_add(member=member, paper=paper)
-    compute.vectors_rebuild()
-    return member
 
 
 def _client(member: Member) -> Client:
