@@ -43,8 +43,13 @@ _HASHER = HashingVectorizer(
     norm=None,
     dtype=np.float32,
 )
-# Markup that says nothing of the topic: links, LaTeX commands, Markdown punctuation.
-_NOISE_RE = re.compile(r"https?://\S+|\\[A-Za-z]+|[$`*#>|_{}\[\]()^~=\\]+")
+# What says nothing of the topic, whole: code blocks and spans, math, links; then LaTeX
+# commands left outside math, and Markdown punctuation. Numbers go with them (clean()).
+_NOISE_RE = re.compile(
+    r"```.*?(?:```|\Z)|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|https?://\S+"
+    r"|\\[A-Za-z]+|[$`*#>|_{}\[\]()^~=\\]+",
+    re.DOTALL,
+)
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _TOKEN_RE = re.compile(r"\w+")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
@@ -66,7 +71,7 @@ def clean(text: str) -> str:
     for word in _TOKEN_RE.findall(_NOISE_RE.sub(" ", text.lower())):
         if _HANGUL_RE.search(word):
             word = strip_particle(word)
-        if word not in GENERIC and len(word) > 1:
+        if word not in GENERIC and len(word) > 1 and not word.isdigit():
             kept.append(word)
     return " ".join(kept)
 

@@ -62,3 +62,15 @@ def test_vectors_explainer_names_the_words_that_carry_the_score() -> None:
         matrix[1], model, vectors.words(texts[1]) & {"graph", "nodes"}
     )
     assert set(terms) == {"graph", "nodes"}
+
+
+def test_vectors_clean_drops_math_code_links_and_numbers() -> None:
+    text = (
+        "가중치를 $\\theta_{t+1} = \\theta_t - \\eta \\nabla \\mathcal{L}$ 로 갱신한다.\n"
+        "$$\\sum_i x_i$$\n| model | acc |\n| --- | ---: |\n| SWA | $72.55 \\pm 0.10$ |\n"
+        "```python\nfor t in range(T): w = w - lr * g\n```\n"
+        "`torch.optim` and https://arxiv.org/abs/1803.05407 on stochastic averaging"
+    )
+    found = vectors.words(vectors.clean(text))
+    assert {"가중치", "swa", "stochastic", "averaging"} <= found
+    assert not found & {"theta", "mathcal", "sum", "python", "range", "torch", "arxiv", "72"}
